@@ -1,0 +1,1 @@
+"""The domain: models, enumerations, rules. No Flask imports here."""

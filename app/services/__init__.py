@@ -1,0 +1,1 @@
+"""Use cases. Each takes the session, the acting user and adapters; each owns its commit."""
