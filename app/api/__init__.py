@@ -102,3 +102,6 @@ def me() -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(SPEC)
+
+
+from . import incoming  # noqa: E402,F401 - registers its routes on bp

@@ -65,3 +65,10 @@ class InvalidTransition(Conflict):
 class ServiceUnavailable(DomainError):
     code = "unavailable"
     status = 503
+
+
+class FileDamaged(DomainError):
+    """A stored file no longer matches its hash: it is shown as damaged, never served."""
+
+    code = "file_damaged"
+    status = 500
