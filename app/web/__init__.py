@@ -12,7 +12,14 @@ bp = Blueprint(
 
 
 def init_app(app: Flask) -> None:
-    from . import admin_views, auth_views, dashboard  # noqa: F401 - they register routes on bp
+    from . import (  # noqa: F401 - they register routes on bp
+        admin_views,
+        auth_views,
+        dashboard,
+        incoming_dashboard,
+        incoming_views,
+        notification_views,
+    )
 
     app.register_blueprint(bp)
     app.jinja_env.globals["can"] = can
