@@ -24,3 +24,4 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(255), default="")
     dedup_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 05:33:52.032854
+Create Date: 2026-11-27 05:38:04.968136
 """
 
 import sqlalchemy as sa
@@ -105,6 +105,7 @@ def upgrade() -> None:
     sa.Column('link', sa.String(length=255), nullable=False),
     sa.Column('dedup_key', sa.String(length=128), nullable=True),
     sa.Column('read_at', app.domain.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('emailed_at', app.domain.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('dedup_key', name=op.f('uq_notifications_dedup_key'))
