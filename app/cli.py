@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app import config as config_module
 from app import create_app, migrations
+from app.cli_jobs import remind_command
 from app.domain.enums import Role
 from app.domain.errors import DomainError
 from app.domain.models import Department, Organisation, User
@@ -399,3 +400,6 @@ def db_downgrade(revision: str) -> None:
     app = _app()
     migrations.downgrade(app.extensions["vanthu.engine"], revision)
     click.echo(f"At revision {migrations.current(app.extensions['vanthu.engine'])}")
+
+
+main.add_command(remind_command)

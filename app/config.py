@@ -38,7 +38,11 @@ class Defaults:
     MINIO_REGION: str = ""
     MINIO_SECURE: bool = False
     SMTP_HOST: str = ""
+    SMTP_SENDER: str = "vanthu@localhost"
     REDIS_URL: str = ""
+    SIGNATURE_LEVEL: str = "B-B"
+    TSA_URL: str = ""
+    CRL_BASE_URL: str = ""
 
 
 _DEV_ENVS = {"development", "testing"}

@@ -89,3 +89,25 @@ def mark_all_read(session: Session, user: User) -> None:
         .values(read_at=utcnow())
     )
     session.commit()
+
+
+def send_pending(session: Session, smtp_host: str, sender: str, limit: int = 500) -> int:
+    """Email notifications not yet emailed to users who have an address; mark them sent."""
+    if not smtp_host:
+        return 0
+    rows = session.execute(
+        select(Notification, User.email).join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.email != "")
+        .order_by(Notification.id).limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    messages = [(email, f"[VanThu] {note.message[:120]}",
+                 f"{note.message}\n\n{note.link}") for note, email in rows]
+    sent = send_emails(smtp_host, sender, messages)
+    if sent == len(messages):
+        now = utcnow()
+        for note, _email in rows:
+            note.emailed_at = now
+        session.commit()
+    return sent
