@@ -44,13 +44,44 @@ def trust_roots_dir(app: Flask | None = None) -> Path:
     return Path(app.config["HOME"]) / "trust"
 
 
-def get_trust_roots() -> list[object]:
-    """Certificates trusted as roots: every PEM/DER file in VANTHU_HOME/trust and the org CAs."""
-    from signing import load_trust_roots
+# Parsed roots per VANTHU_HOME, with the (path, mtime, size) of the files they came from.
+_roots_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], list[Any]]] = {}
 
-    folder = trust_roots_dir()
+
+def _root_files(home: Path) -> list[Path]:
+    folder = home / "trust"
     paths = sorted(
         p for p in folder.glob("*") if p.suffix.lower() in {".pem", ".crt", ".cer", ".der"}
     )
-    ca_roots = sorted((Path(current_app.config["HOME"]) / "ca").glob("*/ca-cert.pem"))
-    return list(load_trust_roots([*paths, *ca_roots])) if paths or ca_roots else []
+    return [*paths, *sorted((home / "ca").glob("*/ca-cert.pem"))]
+
+
+def get_trust_roots() -> list[Any]:
+    """Certificates trusted as roots: every PEM/DER file in VANTHU_HOME/trust and the org CAs.
+
+    Parsed once per process and parsed again when a file is added, removed or changed.
+    A file that does not parse is skipped with a warning rather than failing every check.
+    """
+    from signing import CertificateAuthorityError, load_trust_roots
+
+    home = Path(current_app.config["HOME"])
+    files = _root_files(home)
+    stamp = []
+    for p in files:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        stamp.append((str(p), st.st_mtime_ns, st.st_size))
+    key = tuple(stamp)
+    cached = _roots_cache.get(str(home))
+    if cached is not None and cached[0] == key:
+        return list(cached[1])
+    roots: list[Any] = []
+    for path, _mtime, _size in key:
+        try:
+            roots.extend(load_trust_roots([path]))
+        except (CertificateAuthorityError, OSError) as exc:
+            current_app.logger.warning("trust root %s skipped: %s", path, exc)
+    _roots_cache[str(home)] = (key, roots)
+    return list(roots)

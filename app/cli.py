@@ -17,6 +17,8 @@ from sqlalchemy import select
 from app import config as config_module
 from app import create_app, migrations
 from app.cli_jobs import remind_command
+from app.cli_signing import ca_group, trust_group, verify_command
+from app.cli_storage import storage_group
 from app.domain.enums import Role
 from app.domain.errors import DomainError
 from app.domain.models import Department, Organisation, User
@@ -402,4 +404,8 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"At revision {migrations.current(app.extensions['vanthu.engine'])}")
 
 
+main.add_command(storage_group)
+main.add_command(ca_group)
+main.add_command(trust_group)
+main.add_command(verify_command)
 main.add_command(remind_command)

@@ -15,10 +15,12 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401 - they register routes on bp
         admin_views,
         auth_views,
+        ca_views,
         dashboard,
         incoming_dashboard,
         incoming_views,
         notification_views,
+        register_views,
     )
 
     app.register_blueprint(bp)

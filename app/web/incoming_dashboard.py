@@ -22,11 +22,14 @@ def incoming_queues(session: Session, user: User) -> list[Queue]:
         queues.append(Queue(_("Incoming: %(box)s", box=_(BOX_LABELS[box])), n,
                             url_for("web.incoming_list", box=box)))
     mine = "to_handle" if "to_handle" in incoming_queries.boxes_for(user) else "all"
-    for flag, label in (("overdue", _("Overdue")), ("near_due", _("Due soon"))):
-        f = incoming_queries.Filters(box=mine, **{flag: True})
+    flagged = (
+        (_("Overdue"), incoming_queries.Filters(box=mine, overdue=True), "overdue"),
+        (_("Due soon"), incoming_queries.Filters(box=mine, near_due=True), "near_due"),
+    )
+    for label, filters, flag in flagged:
         queues.append(Queue(_("Incoming: %(box)s", box=label),
-                            incoming_queries.count(session, user, f),
-                            url_for("web.incoming_list", box=mine, **{flag: "1"})))
+                            incoming_queries.count(session, user, filters),
+                            url_for("web.incoming_list", box=mine) + f"&{flag}=1"))
     return queues
 
 
