@@ -20,7 +20,6 @@ import random
 import re
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,16 +34,15 @@ import requests
 from fpdf import FPDF
 from PIL import Image
 from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.orm import Session
+
+from app import migrations
+from app.db import make_engine, normalise_url
+from app.domain.incoming import IncomingDocument
+from app.domain.models import Organisation, User
+from app.services.demo import DEMO_PASSWORD, load_demo
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from app import migrations  # noqa: E402
-from app.db import make_engine, normalise_url  # noqa: E402
-from app.domain.incoming import IncomingDocument  # noqa: E402
-from app.domain.models import Organisation, User  # noqa: E402
-from app.services.demo import DEMO_PASSWORD, load_demo  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
 
 
 def free_port() -> int:
@@ -78,12 +76,13 @@ class Server:
              f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"],
             cwd=ROOT, env=self.env)
         self.base = f"http://127.0.0.1:{self.port}"
-        for _ in range(100):
+        for _ in range(150):
             try:
-                requests.get(self.base + "/login", timeout=1)
+                requests.get(self.base + "/login", timeout=10)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
+        self.stop()
         raise RuntimeError("gunicorn did not start")
 
     def stop(self) -> None:
