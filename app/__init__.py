@@ -36,12 +36,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     Path(settings["HOME"]).mkdir(parents=True, exist_ok=True)
 
-    from . import adapters, db, errors, i18n, security
+    from . import adapters, db, errors, i18n, jobs, security
     from .api import bp as api_bp
     from .web import init_app as init_web
 
     db.init_app(app)
     adapters.init_app(app)
+    jobs.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     init_web(app)

@@ -85,3 +85,14 @@ def get_trust_roots() -> list[Any]:
             current_app.logger.warning("trust root %s skipped: %s", path, exc)
     _roots_cache[str(home)] = (key, roots)
     return list(roots)
+
+
+def get_search_index() -> Any:
+    """The app's search index (one object per process; Whoosh readers are shared)."""
+    import search
+
+    index = current_app.extensions.get("vanthu.search")
+    if index is None:
+        index = search.SearchIndex(Path(current_app.config["HOME"]) / "search")
+        current_app.extensions["vanthu.search"] = index
+    return index

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app import config as config_module
 from app import create_app, migrations
 from app.cli_jobs import remind_command
+from app.cli_search import ensure_index, search_group, worker_command
 from app.cli_signing import ca_group, trust_group, verify_command
 from app.cli_storage import storage_group
 from app.domain.enums import Role
@@ -97,6 +98,9 @@ def init(
         engine = app.extensions["vanthu.engine"]
         migrations.upgrade(engine)
         click.echo(f"Database at revision {migrations.current(engine)} ({engine.url!r})")
+        from app.adapters import get_search_index
+
+        get_search_index().open_or_create()
         db = get_session()
         if db.scalar(select(User).limit(1)) is not None:
             return
@@ -152,8 +156,19 @@ def demo(db: Any) -> None:
 def run(host: str, port: int) -> None:
     """Serve VanThu with the built-in server (use gunicorn in production)."""
     app = _app()
+    consumer = None
+    if not app.config["REDIS_URL"]:
+        # Embedded default: one in-process worker; with Redis, run `vanthu worker` instead.
+        from app.jobs import start_embedded_consumer
+
+        consumer = start_embedded_consumer(app)
+    click.echo(ensure_index(app))
     click.echo(f"VanThu is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
 
 
 @main.command()
@@ -409,3 +424,5 @@ main.add_command(ca_group)
 main.add_command(trust_group)
 main.add_command(verify_command)
 main.add_command(remind_command)
+main.add_command(worker_command)
+main.add_command(search_group)

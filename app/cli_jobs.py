@@ -10,10 +10,6 @@ from flask import current_app
 from app.domain.clock import today_vn
 
 
-def mail_sender(config: Any) -> str:
-    return str(config.get("SMTP_SENDER") or "vanthu@localhost")
-
-
 @click.command("remind")
 def remind_command() -> None:
     """Notify near-due and overdue work (each reminder once), then send pending emails."""
@@ -25,7 +21,7 @@ def remind_command() -> None:
 
         created = reminders.send_deadline_reminders(db, today_vn())
         sent = notifications.send_pending(
-            db, str(current_app.config["SMTP_HOST"] or ""), mail_sender(current_app.config)
+            db, str(current_app.config["SMTP_HOST"] or ""), str(current_app.config["SMTP_SENDER"])
         )
         click.echo(f"{created} reminders created, {sent} emails sent.")
 

@@ -39,6 +39,8 @@ class Defaults:
     MINIO_SECURE: bool = False
     SMTP_HOST: str = ""
     SMTP_SENDER: str = "vanthu@localhost"
+    JOBS_IMMEDIATE: bool = False
+    JOBS_RETRY_DELAY_SECONDS: int = 30
     REDIS_URL: str = ""
     SIGNATURE_LEVEL: str = "B-B"
     TSA_URL: str = ""

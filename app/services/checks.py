@@ -50,7 +50,43 @@ def check_storage(session: Session) -> CheckResult:
     )
 
 
-CHECKS: list[Callable[[Session], CheckResult]] = [check_audit_chain, check_storage]
+def check_search_index(session: Session) -> CheckResult:
+    """Every document that should be searchable is in the index, and nothing else."""
+    import search
+    from app.adapters import get_search_index
+
+    from . import search_index
+
+    index = get_search_index()
+    expected = search_index.database_ids(session)
+    try:
+        index.check()
+        indexed = index.doc_ids()
+    except search.IndexMissing as exc:
+        if not expected:
+            return CheckResult("search index", True, "no documents to index yet")
+        return CheckResult("search index", False, f"{exc}; run `vanthu search reindex`")
+    except search.SearchError as exc:
+        return CheckResult("search index", False, f"{exc}; run `vanthu search reindex`")
+    missing, extra = sorted(expected - indexed), sorted(indexed - expected)
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} documents missing from the index: "
+                         + ", ".join(missing[:5]) + (" …" if len(missing) > 5 else ""))
+        if extra:
+            parts.append(f"{len(extra)} indexed documents not in the database: "
+                         + ", ".join(extra[:5]))
+        return CheckResult("search index", False,
+                           "; ".join(parts) + "; run `vanthu search reindex`")
+    return CheckResult("search index", True, f"{len(indexed)} documents indexed")
+
+
+CHECKS: list[Callable[[Session], CheckResult]] = [
+    check_audit_chain,
+    check_storage,
+    check_search_index,
+]
 
 
 def run_checks(session: Session) -> Iterator[CheckResult]:

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         incoming_views,
         notification_views,
         register_views,
+        search_views,
     )
 
     app.register_blueprint(bp)

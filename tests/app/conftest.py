@@ -49,6 +49,8 @@ def make_app(home: Path, database_url: str, **extra: object) -> Flask:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "t" * 40,
         "WTF_CSRF_ENABLED": True,
+        "JOBS_IMMEDIATE": True,
+        "JOBS_RETRY_DELAY_SECONDS": 0,
     }
     config.update(extra)
     return create_app(config)

@@ -1,0 +1,65 @@
+"""The search page: one box on every page, results with filters, facets and highlights."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app.adapters import get_search_index
+from app.db import get_session
+from app.domain.doctypes import DOC_TYPES, DOC_TYPES_BY_CODE
+from app.domain.errors import DomainError
+from app.jobs import request_index_rebuild
+from app.services import search_index
+
+from . import bp
+from .incoming_views import STATE_LABELS
+
+
+@bp.get("/search")
+@login_required
+def search_page() -> str | tuple[str, int]:
+    args = request.args.to_dict()
+    if not args.get("q") and not any(args.get(k) for k in ("doc_type", "year", "state")):
+        return render_template(
+            "search.html",
+            outcome=None,
+            args=args,
+            doc_types=DOC_TYPES,
+            state_labels=STATE_LABELS,
+            types=DOC_TYPES_BY_CODE,
+            markup=Markup,
+            notice=None,
+        )
+    try:
+        outcome = search_index.find(get_session(), current_user, get_search_index(), args)
+    except DomainError as exc:
+        return render_template(
+            "search.html",
+            outcome=None,
+            args=args,
+            doc_types=DOC_TYPES,
+            state_labels=STATE_LABELS,
+            types=DOC_TYPES_BY_CODE,
+            markup=Markup,
+            notice=_(exc.template, **exc.params),
+        ), exc.status
+    notice = None
+    if outcome.results is None:
+        request_index_rebuild()
+        notice = _(
+            "The search index is being rebuilt; meanwhile these results come from a "
+            "search of the document details only."
+        )
+    return render_template(
+        "search.html",
+        outcome=outcome,
+        args=args,
+        doc_types=DOC_TYPES,
+        state_labels=STATE_LABELS,
+        types=DOC_TYPES_BY_CODE,
+        markup=Markup,
+        notice=notice,
+    )
