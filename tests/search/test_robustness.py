@@ -96,3 +96,10 @@ def test_second_writer_gets_index_locked_after_timeout(filled, doc):
         writer.cancel()
     SearchIndex(filled).update([doc(id="in:999")])
     assert "in:999" in SearchIndex(filled).doc_ids()
+
+
+def test_a_new_empty_index_answers_with_no_hits(tmp_path):
+    ix = SearchIndex(tmp_path / "ix").open_or_create()
+    assert ix.check() == 0
+    assert ix.search(Q).total == 0
+    assert ix.search(SearchQuery("", principals=frozenset({ORG}))).total == 0
