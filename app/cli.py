@@ -4,49 +4,23 @@ from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
 from sqlalchemy import select
 
 from app import config as config_module
-from app import create_app, migrations
+from app import migrations
 from app.cli_jobs import remind_command
 from app.cli_search import ensure_index, search_group, worker_command
 from app.cli_signing import ca_group, trust_group, verify_command
 from app.cli_storage import storage_group
+from app.cli_support import make_app, with_session
 from app.domain.enums import Role
 from app.domain.errors import DomainError
 from app.domain.models import Department, Organisation, User
-
-
-def _app() -> Flask:
-    try:
-        return create_app()
-    except config_module.ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def with_session(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command inside an app context with a database session as first argument."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        app = _app()
-        with app.app_context():
-            from app.db import get_session
-
-            try:
-                return fn(get_session(), *args, **kwargs)
-            except DomainError as exc:
-                raise click.ClickException(exc.message) from exc
-
-    return wrapper
 
 
 @click.group()
@@ -90,7 +64,7 @@ def init(
     home = Path(config_module.load()["HOME"])
     if ensure_secret_key(home):
         click.echo(f"Wrote a new secret key to {home / 'config.py'}")
-    app = _app()
+    app = make_app()
     with app.app_context():
         from app.db import get_session
         from app.services import directory
@@ -155,7 +129,7 @@ def demo(db: Any) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
     """Serve VanThu with the built-in server (use gunicorn in production)."""
-    app = _app()
+    app = make_app()
     consumer = None
     if not app.config["REDIS_URL"]:
         # Embedded default: one in-process worker; with Redis, run `vanthu worker` instead.
@@ -406,7 +380,7 @@ def db() -> None:
 @db.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    app = _app()
+    app = make_app()
     migrations.upgrade(app.extensions["vanthu.engine"], revision)
     click.echo(f"At revision {migrations.current(app.extensions['vanthu.engine'])}")
 
@@ -414,7 +388,7 @@ def db_upgrade(revision: str) -> None:
 @db.command("downgrade")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
-    app = _app()
+    app = make_app()
     migrations.downgrade(app.extensions["vanthu.engine"], revision)
     click.echo(f"At revision {migrations.current(app.extensions['vanthu.engine'])}")
 

@@ -7,22 +7,18 @@ from typing import Any
 import click
 from flask import current_app
 
+from app.cli_support import with_session
 from app.domain.clock import today_vn
 
 
 @click.command("remind")
-def remind_command() -> None:
+@with_session
+def remind_command(db: Any) -> None:
     """Notify near-due and overdue work (each reminder once), then send pending emails."""
-    from app.cli import with_session
+    from app.services import notifications, reminders
 
-    @with_session
-    def run(db: Any) -> None:
-        from app.services import notifications, reminders
-
-        created = reminders.send_deadline_reminders(db, today_vn())
-        sent = notifications.send_pending(
-            db, str(current_app.config["SMTP_HOST"] or ""), str(current_app.config["SMTP_SENDER"])
-        )
-        click.echo(f"{created} reminders created, {sent} emails sent.")
-
-    run()
+    created = reminders.send_deadline_reminders(db, today_vn())
+    sent = notifications.send_pending(
+        db, str(current_app.config["SMTP_HOST"] or ""), str(current_app.config["SMTP_SENDER"])
+    )
+    click.echo(f"{created} reminders created, {sent} emails sent.")

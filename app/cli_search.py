@@ -7,16 +7,7 @@ import logging
 import click
 from flask import Flask
 
-from app import config as config_module
-
-
-def _app() -> Flask:
-    from app import create_app
-
-    try:
-        return create_app()
-    except config_module.ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+from app.cli_support import make_app
 
 
 def ensure_index(app: Flask) -> str:
@@ -50,7 +41,7 @@ def ensure_index(app: Flask) -> str:
 def worker_command(workers: int) -> None:
     """Run background jobs (indexing, emails, reminders) until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    app = _app()
+    app = make_app()
     click.echo(ensure_index(app))
     consumer = app.extensions["vanthu.huey"].create_consumer(
         workers=workers, worker_type="thread", periodic=True
@@ -73,7 +64,7 @@ def reindex_command() -> None:
     from app.domain.incoming import IncomingDocument
     from app.services import search_index
 
-    app = _app()
+    app = make_app()
     with app.app_context():
         session = get_session()
         total = session.scalar(select(func.count()).select_from(IncomingDocument)) or 0

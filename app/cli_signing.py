@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask
@@ -15,34 +12,11 @@ from sqlalchemy.orm import Session
 
 import signing
 from app import config as config_module
-from app import create_app
-from app.domain.errors import DomainError
+from app.cli_support import in_app
 from app.services import ca
 from signing.ca import REVOCATION_REASONS
 
-
-def _in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command in an app context with a session; known errors become clean exits."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            app = create_app()
-        except config_module.ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
-        with app.app_context():
-            from app.db import get_session
-
-            try:
-                return fn(app, get_session(), *args, **kwargs)
-            except DomainError as exc:
-                raise click.ClickException(exc.message) from exc
-            except signing.SigningError as exc:
-                raise click.ClickException(str(exc)) from exc
-            except config_module.ConfigError as exc:
-                raise click.ClickException(str(exc)) from exc
-
-    return wrapper
+_in_app = in_app(signing.SigningError, config_module.ConfigError)
 
 
 def _secret(path: Path | None, prompt: str, *, confirm: bool = False) -> str:

@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
-from typing import Any
 
 import click
 from flask import Flask
 from sqlalchemy.orm import Session
 
 import storage
-from app import config as config_module
-from app import create_app
 from app.adapters import get_store, store_config
+from app.cli_support import in_app
 from app.services import storage_checks
 from storage.maintenance import DEFAULT_GRACE
 
-
-def _in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command in an app context with a session; storage errors become clean exits."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            app = create_app()
-        except config_module.ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
-        with app.app_context():
-            from app.db import get_session
-
-            try:
-                return fn(app, get_session(), *args, **kwargs)
-            except storage.StorageError as exc:
-                raise click.ClickException(f"file store: {exc}") from exc
-
-    return wrapper
+_in_app = in_app(storage.StorageError, label="file store")
 
 
 @click.group("storage")

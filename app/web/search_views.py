@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,41 +20,9 @@ from . import bp
 from .incoming_views import STATE_LABELS
 
 
-@bp.get("/search")
-@login_required
-def search_page() -> str | tuple[str, int]:
-    args = request.args.to_dict()
-    if not args.get("q") and not any(args.get(k) for k in ("doc_type", "year", "state")):
-        return render_template(
-            "search.html",
-            outcome=None,
-            args=args,
-            doc_types=DOC_TYPES,
-            state_labels=STATE_LABELS,
-            types=DOC_TYPES_BY_CODE,
-            markup=Markup,
-            notice=None,
-        )
-    try:
-        outcome = search_index.find(get_session(), current_user, get_search_index(), args)
-    except DomainError as exc:
-        return render_template(
-            "search.html",
-            outcome=None,
-            args=args,
-            doc_types=DOC_TYPES,
-            state_labels=STATE_LABELS,
-            types=DOC_TYPES_BY_CODE,
-            markup=Markup,
-            notice=_(exc.template, **exc.params),
-        ), exc.status
-    notice = None
-    if outcome.results is None:
-        request_index_rebuild()
-        notice = _(
-            "The search index is being rebuilt; meanwhile these results come from a "
-            "search of the document details only."
-        )
+def _page(
+    args: dict[str, str], outcome: Any = None, notice: str | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "search.html",
         outcome=outcome,
@@ -62,4 +32,27 @@ def search_page() -> str | tuple[str, int]:
         types=DOC_TYPES_BY_CODE,
         markup=Markup,
         notice=notice,
+    ), status
+
+
+@bp.get("/search")
+@login_required
+def search_page() -> tuple[str, int]:
+    args = request.args.to_dict()
+    if not args.get("q") and not any(args.get(k) for k in ("doc_type", "year", "state")):
+        return _page(args)
+    try:
+        outcome = search_index.find(get_session(), current_user, get_search_index(), args)
+    except DomainError as exc:
+        return _page(args, notice=_(exc.template, **exc.params), status=exc.status)
+    if outcome.results is not None:
+        return _page(args, outcome)
+    request_index_rebuild()
+    return _page(
+        args,
+        outcome,
+        _(
+            "The search index is being rebuilt; meanwhile these results "
+            "come from a search of the document details only."
+        ),
     )
