@@ -8,7 +8,7 @@ import click
 from flask import current_app
 
 from app.cli_support import with_session
-from app.domain.clock import today_vn
+from app.domain.clock import now_vn, today_vn
 
 
 @click.command("remind")
@@ -18,6 +18,7 @@ def remind_command(db: Any) -> None:
     from app.services import notifications, reminders
 
     created = reminders.send_deadline_reminders(db, today_vn())
+    created += reminders.escalate_undirected_urgent(db, now_vn())
     sent = notifications.send_pending(
         db, str(current_app.config["SMTP_HOST"] or ""), str(current_app.config["SMTP_SENDER"])
     )

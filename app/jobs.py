@@ -53,15 +53,24 @@ def _tasks(app: Flask) -> dict[str, Callable[..., Any]]:
         )
 
     def daily_reminders(session: Any) -> None:
-        from app.domain.clock import today_vn
+        from app.domain.clock import now_vn, today_vn
         from app.services import reminders
 
         reminders.send_deadline_reminders(session, today_vn())
+        reminders.escalate_undirected_urgent(session, now_vn())
         send_emails(session)
+
+    def escalate_urgent(session: Any) -> None:
+        from datetime import UTC, datetime
+
+        from app.services import reminders
+
+        if reminders.escalate_undirected_urgent(session, datetime.now(UTC)):
+            send_emails(session)
 
     return {
         f.__name__: in_context(f)
-        for f in (index_document, rebuild_index, send_emails, daily_reminders)
+        for f in (index_document, rebuild_index, send_emails, daily_reminders, escalate_urgent)
     }
 
 
@@ -87,6 +96,11 @@ def init_app(app: Flask) -> None:
     huey.periodic_task(
         crontab(minute="30", hour="0", day_of_week="1-5"), name="daily_reminders_periodic"
     )(tasks["daily_reminders"].func)
+    # Urgent documents not directed after two office hours: checked every half hour of the
+    # working day (Vietnam 07:00–17:59 is 00–10 UTC); the service skips holidays itself.
+    huey.periodic_task(
+        crontab(minute="*/30", hour="0-10", day_of_week="1-5"), name="escalate_urgent_periodic"
+    )(tasks["escalate_urgent"].func)
     app.extensions["vanthu.huey"] = huey
     app.extensions["vanthu.tasks"] = tasks
 

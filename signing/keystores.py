@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.keys.internal import (
@@ -126,17 +125,13 @@ class Pkcs12KeyStore:
         registry.register_multiple(
             [translate_pyca_cryptography_cert_to_asn1(c) for c in others] + self._extra_certs
         )
-        # Round-trip through DER once: the key object is what the signer keeps.
-        der = key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        # The key parsed (and checked) once by load_key_and_certificates is the one the
+        # signer keeps: loading it again would repeat the RSA key check on every unlock.
         signer = CachedKeySigner(
             signing_cert=translate_pyca_cryptography_cert_to_asn1(cert),
             signing_key=translate_pyca_cryptography_key_to_asn1(key),
             cert_registry=registry,
-            private_key=serialization.load_der_private_key(der, None),
+            private_key=key,
         )
         self._cache = (tag, signer)
         return signer

@@ -104,4 +104,4 @@ def openapi() -> Response:
     return jsonify(SPEC)
 
 
-from . import incoming, registers, search  # noqa: E402,F401 - they register routes on bp
+from . import incoming, outgoing, registers, reports, search  # noqa: E402,F401 - they register routes on bp

@@ -45,7 +45,12 @@ def _op(
     return op
 
 
-_PATH_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_PATH_ID: dict[str, Any] = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
 _REGISTRATION = {
     "multipart/form-data": {
         "schema": {
@@ -268,6 +273,17 @@ SPEC: dict[str, Any] = {
                 params=("from", "to", "format"),
             ),
         },
+        "/reports/processing": {
+            "get": _op(
+                "Processing statistics of incoming documents for a period",
+                "Received, completed on time/late, in progress on time/overdue, per department "
+                "and month, outgoing issued by type (JSON), or the report as XLSX or PDF",
+                400,
+                403,
+                404,
+                params=("from", "to", "department", "format"),
+            ),
+        },
         "/me": {
             "get": {
                 "summary": "The user the token belongs to",
@@ -285,3 +301,9 @@ SPEC: dict[str, Any] = {
         },
     },
 }
+
+
+# The outgoing endpoints are described in their own module, which uses the helpers above.
+from .outgoing_openapi import OUTGOING_PATHS  # noqa: E402
+
+SPEC["paths"].update(OUTGOING_PATHS)

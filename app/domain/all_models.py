@@ -1,3 +1,3 @@
 """Imports every model module so the metadata knows all tables (migrations, create_all)."""
 
-from . import files, incoming, models, notifications, numbering  # noqa: F401
+from . import files, incoming, models, notifications, numbering, outgoing  # noqa: F401

@@ -24,7 +24,7 @@ class IncomingDocument(Base):
     __tablename__ = "incoming_documents"
     __table_args__ = (
         UniqueConstraint("organisation_id", "year", "arrival_number"),
-        Index("ix_incoming_org_state", "organisation_id", "state", "id"),
+        Index("ix_incoming_org_state", "organisation_id", "state", "year", "arrival_number"),
         Index("ix_incoming_org_arrival", "organisation_id", "arrival_date", "id"),
         Index("ix_incoming_dup", "organisation_id", "number_notation", "issued_date"),
     )
@@ -35,7 +35,7 @@ class IncomingDocument(Base):
     arrival_number: Mapped[int] = mapped_column(Integer)
     arrival_date: Mapped[date] = mapped_column(Date)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     doc_type: Mapped[str] = mapped_column(String(8))
     number_notation: Mapped[str] = mapped_column(String(64))
     issued_date: Mapped[date] = mapped_column(Date)
@@ -50,8 +50,8 @@ class IncomingDocument(Base):
     received_via: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default="registered")
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submitted_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    directed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    directed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     directed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     direction_text: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[date | None] = mapped_column(Date)

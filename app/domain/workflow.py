@@ -72,3 +72,29 @@ INCOMING_STATES = (
     "returned",
     "withdrawn",
 )
+
+OUTGOING = StateMachine(
+    "outgoing",
+    {
+        "submit": _t("draft returned_for_revision", "in_review"),
+        "approve": _t("in_review", "awaiting_signature"),
+        "return": _t("in_review awaiting_signature", "returned_for_revision"),
+        "sign": _t("awaiting_signature", "signed"),
+        "issue": _t("signed", "issued"),
+        "recall": _t("issued", "recalled"),
+        "replace": _t("issued recalled", "replaced"),
+    },
+)
+
+OUTGOING_STATES = (
+    "draft",
+    "in_review",
+    "awaiting_signature",
+    "returned_for_revision",
+    "signed",
+    "issued",
+    "recalled",
+    "replaced",
+)
+# States in which the drafter may still change the content.
+OUTGOING_EDITABLE = frozenset({"draft", "returned_for_revision"})

@@ -20,7 +20,9 @@ def init_app(app: Flask) -> None:
         incoming_dashboard,
         incoming_views,
         notification_views,
+        outgoing_views,
         register_views,
+        report_views,
         search_views,
     )
 

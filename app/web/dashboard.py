@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import render_template
 from flask_login import current_user, login_required
@@ -32,10 +33,27 @@ QueueProvider = Callable[[Session, User], list[Queue]]
 QUEUE_PROVIDERS: list[QueueProvider] = []
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A section of the dashboard below the queues: a template and what it shows."""
+
+    template: str
+    """Template included in the dashboard."""
+    context: dict[str, Any] = field(default_factory=dict)
+    """Its values, available as `panel.context`."""
+
+
+PanelProvider = Callable[[Session, User], list[Panel]]
+PANEL_PROVIDERS: list[PanelProvider] = []
+
+
 @bp.get("/")
 @login_required
 def dashboard() -> str:
     session = get_session()
     queues = [q for provider in QUEUE_PROVIDERS for q in provider(session, current_user)]
     roles = [ROLE_LABELS_VI[r] for r in sorted(current_user.roles)]
-    return render_template("dashboard.html", queues=[q for q in queues if q.count], roles=roles)
+    panels = [p for provider in PANEL_PROVIDERS for p in provider(session, current_user)]
+    return render_template(
+        "dashboard.html", queues=[q for q in queues if q.count], roles=roles, panels=panels
+    )

@@ -94,7 +94,10 @@ def upgrade() -> None:
     with op.batch_alter_table('incoming_documents', schema=None) as batch_op:
         batch_op.create_index('ix_incoming_dup', ['organisation_id', 'number_notation', 'issued_date'], unique=False)
         batch_op.create_index('ix_incoming_org_arrival', ['organisation_id', 'arrival_date', 'id'], unique=False)
-        batch_op.create_index('ix_incoming_org_state', ['organisation_id', 'state', 'id'], unique=False)
+        batch_op.create_index('ix_incoming_org_state', ['organisation_id', 'state', 'year', 'arrival_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incoming_documents_registered_by_id'), ['registered_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incoming_documents_submitted_to_id'), ['submitted_to_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incoming_documents_directed_by_id'), ['directed_by_id'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -192,6 +195,9 @@ def downgrade() -> None:
 
     op.drop_table('notifications')
     with op.batch_alter_table('incoming_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incoming_documents_directed_by_id'))
+        batch_op.drop_index(batch_op.f('ix_incoming_documents_submitted_to_id'))
+        batch_op.drop_index(batch_op.f('ix_incoming_documents_registered_by_id'))
         batch_op.drop_index('ix_incoming_org_state')
         batch_op.drop_index('ix_incoming_org_arrival')
         batch_op.drop_index('ix_incoming_dup')
