@@ -32,8 +32,16 @@ def _kind(deadline: date | None, today: date, cal: WorkingCalendar) -> str | Non
 TEXT = {"overdue": "Quá hạn xử lý", "near_due": "Sắp đến hạn xử lý"}
 
 
+def _heads(session: Session, department_id: int) -> list[User]:
+    users = session.scalars(
+        select(User).where(User.department_id == department_id, User.active.is_(True))
+    )
+    return [u for u in users if Role.DEPT_HEAD in u.roles]
+
+
 def send_deadline_reminders(session: Session, today: date) -> int:
-    """Notify handlers of their open assignments, and heads of units nobody was assigned to."""
+    """Notify handlers of their open assignments and the heads of their units, and heads
+    of units nobody was assigned to yet."""
     cal = calendar(session)
     created = 0
     open_assignments = session.execute(
@@ -45,15 +53,29 @@ def send_deadline_reminders(session: Session, today: date) -> int:
         kind = _kind(assignment.deadline, today, cal)
         if kind is None:
             continue
+        about = (
+            f"({assignment.deadline:%d/%m/%Y}): văn bản đến số {doc.arrival_number} – "
+            f"{doc.subject[:120]}"
+        )
         created += len(
             notifications.notify(
                 session,
                 [assignment.user],
                 f"incoming.{kind}",
-                f"{TEXT[kind]} ({assignment.deadline:%d/%m/%Y}): văn bản đến số "
-                f"{doc.arrival_number} – {doc.subject[:120]}",
+                f"{TEXT[kind]} {about}",
                 f"/incoming/{doc.id}",
                 dedup_key=f"{kind}:assignment:{assignment.id}",
+            )
+        )
+        heads = _heads(session, assignment.unit.department_id)
+        created += len(
+            notifications.notify(
+                session,
+                [h for h in heads if h.id != assignment.user_id],
+                f"incoming.{kind}",
+                f"{TEXT[kind]}, {assignment.user.full_name} xử lý {about}",
+                f"/incoming/{doc.id}",
+                dedup_key=f"{kind}:assignment:{assignment.id}:head",
             )
         )
     unassigned_units = session.execute(
@@ -70,13 +92,7 @@ def send_deadline_reminders(session: Session, today: date) -> int:
         kind = _kind(unit.deadline, today, cal)
         if kind is None:
             continue
-        heads = [
-            u
-            for u in session.scalars(
-                select(User).where(User.department_id == unit.department_id, User.active.is_(True))
-            )
-            if Role.DEPT_HEAD in u.roles
-        ]
+        heads = _heads(session, unit.department_id)
         created += len(
             notifications.notify(
                 session,

@@ -58,20 +58,28 @@ def test_each_reminder_is_sent_once(client, db, demo) -> None:
     _assigned_document(client, db)
     today = date.today()
     assert reminders.send_deadline_reminders(db, today) == 0  # 30 days away: nothing yet
-    # The deadline comes close: one near-due reminder, however often the job runs.
+    # The deadline comes close: one near-due reminder to the handler and one to the head
+    # of their unit, however often the job runs.
     db.execute(update(IncomingAssignment).values(deadline=today + timedelta(days=1)))
     db.commit()
-    assert reminders.send_deadline_reminders(db, today) == 1
+    assert reminders.send_deadline_reminders(db, today) == 2
     assert reminders.send_deadline_reminders(db, today) == 0
-    # It passes: one overdue reminder more.
+    # It passes: one overdue reminder more to each.
     db.execute(update(IncomingAssignment).values(deadline=today - timedelta(days=1)))
     db.commit()
-    assert reminders.send_deadline_reminders(db, today) == 1
+    assert reminders.send_deadline_reminders(db, today) == 2
     assert reminders.send_deadline_reminders(db, today) == 0
-    kinds = sorted(n.kind for n in _reminders(db))
-    assert kinds == ["incoming.near_due", "incoming.overdue"]
     officer = db.scalar(select(User).where(User.username == "chuyenvien"))
-    assert all(n.user_id == officer.id for n in _reminders(db))
+    head = db.scalar(select(User).where(User.username == "truongphong"))
+    got = sorted((n.user_id, n.kind) for n in _reminders(db))
+    assert got == sorted(
+        [
+            (officer.id, "incoming.near_due"),
+            (officer.id, "incoming.overdue"),
+            (head.id, "incoming.near_due"),
+            (head.id, "incoming.overdue"),
+        ]
+    )
 
 
 def test_pending_notifications_are_emailed_once_when_smtp_is_configured(
@@ -110,14 +118,14 @@ def test_vanthu_remind_runs_the_job(app, client, db, demo) -> None:
     }
     result = CliRunner().invoke(main, ["remind"], env=env)
     assert result.exit_code == 0, result.output
-    assert "1 reminders created" in result.output
+    assert "2 reminders created" in result.output  # the handler and the head of the unit
     assert (
         db.scalar(
             select(func.count())
             .select_from(Notification)
             .where(Notification.kind == "incoming.overdue")
         )
-        == 1
+        == 2
     )
 
 
@@ -145,9 +153,7 @@ def _registered_at(db, doc_id: int, moment: datetime) -> None:
 
 def _escalations(db) -> list[Notification]:
     db.expire_all()
-    return list(
-        db.scalars(select(Notification).where(Notification.kind == "incoming.escalation"))
-    )
+    return list(db.scalars(select(Notification).where(Notification.kind == "incoming.escalation")))
 
 
 def test_office_time_skips_nights_lunch_weekends_and_holidays(db, demo) -> None:
