@@ -45,6 +45,7 @@ class Defaults:
     SIGNATURE_LEVEL: str = "B-B"
     TSA_URL: str = ""
     CRL_BASE_URL: str = ""
+    PKCS11_MODULES: str = ""
 
 
 _DEV_ENVS = {"development", "testing"}

@@ -33,6 +33,10 @@ def policy() -> Any:
     return signing_keys.policy_from_config(current_app.config)
 
 
+def modules() -> tuple[str, ...]:
+    return signing_keys.allowed_modules(current_app.config)
+
+
 def mailer() -> outgoing.Mailer | None:
     host = str(current_app.config.get("SMTP_HOST") or "")
     if not host:
@@ -107,7 +111,13 @@ def sign_batch() -> Response:
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
         raise ValidationFailed(N_("'ids' must be a list of document ids."))
     results = outgoing.sign_many(
-        get_session(), api_user(), ids, str(body.get("passphrase") or ""), get_store(), policy()
+        get_session(),
+        api_user(),
+        ids,
+        str(body.get("passphrase") or ""),
+        get_store(),
+        policy(),
+        modules(),
     )
     return jsonify(
         {
@@ -147,7 +157,9 @@ def outgoing_action(doc_id: int, action: str) -> Response:
     elif action == "return":
         outgoing.return_for_revision(session, user, doc, comment)
     elif action == "sign":
-        outgoing.sign(session, user, doc, str(body.get("passphrase") or ""), get_store(), policy())
+        outgoing.sign(
+            session, user, doc, str(body.get("passphrase") or ""), get_store(), policy(), modules()
+        )
     elif action == "issue":
         issued = outgoing.issue(
             session,
@@ -157,6 +169,7 @@ def outgoing_action(doc_id: int, action: str) -> Response:
             get_store(),
             policy(),
             mailer(),
+            modules(),
         )
         extra = {"emailed": list(issued.emailed), "postal": list(issued.postal)}
     elif action == "recall":
@@ -272,21 +285,26 @@ def _bytes(name: str) -> bytes | None:
 @bp.post("/me/signing-key")
 @token_required
 def save_my_key() -> Response:
-    """Multipart: pkcs12 (+ passphrase, to check it opens; not stored), signature_png."""
+    """Multipart: pkcs12 (+ passphrase, to check it opens; not stored) or the token settings
+    token_module, token_label and key_label (the PIN is given at each signature), and
+    signature_png."""
     row = signing_keys.save_user_credential(
         get_session(),
         api_user(),
         _bytes("pkcs12"),
         str(request.form.get("passphrase") or ""),
         _bytes("signature_png"),
+        signing_keys.TokenSettings.from_form(request.form),
+        modules(),
     )
-    return jsonify({"pkcs12": row.pkcs12 is not None, "image": row.image_png is not None})
+    return jsonify(_key_state(row))
 
 
 @bp.post("/organisation/signing-key")
 @token_required
 def save_organisation_key() -> Response:
-    """Multipart (administrators): pkcs12 (+ passphrase, to check it), seal_png."""
+    """Multipart (administrators): pkcs12 (+ passphrase, to check it) or the token settings
+    token_module, token_label and key_label, and seal_png."""
     user = api_user()
     row = signing_keys.save_organisation_credential(
         get_session(),
@@ -295,5 +313,18 @@ def save_organisation_key() -> Response:
         _bytes("pkcs12"),
         str(request.form.get("passphrase") or ""),
         _bytes("seal_png"),
+        signing_keys.TokenSettings.from_form(request.form),
+        modules(),
     )
-    return jsonify({"pkcs12": row.pkcs12 is not None, "image": row.image_png is not None})
+    return jsonify(_key_state(row))
+
+
+def _key_state(row: Any) -> dict[str, Any]:
+    state: dict[str, Any] = {"pkcs12": row.pkcs12 is not None, "image": row.image_png is not None}
+    if row.token_module is not None:
+        state["token"] = {
+            "module": row.token_module,
+            "token_label": row.token_label,
+            "key_label": row.token_key_label,
+        }
+    return state

@@ -166,8 +166,9 @@ OUTGOING_PATHS: dict[str, Any] = {
     },
     "/me/signing-key": {
         "post": _op(
-            "Store the user's PKCS#12 (checked with its passphrase, never stored) and "
-            "handwritten-signature PNG",
+            "Store the user's PKCS#12 (checked with its passphrase, never stored) or PKCS#11 "
+            "token settings (token_module, token_label, key_label; the PIN is given at each "
+            "signature as 'passphrase') and handwritten-signature PNG",
             "What is stored",
             400,
             body=_MULTIPART,
@@ -175,7 +176,8 @@ OUTGOING_PATHS: dict[str, Any] = {
     },
     "/organisation/signing-key": {
         "post": _op(
-            "Administrators: store the organisation's PKCS#12 and seal PNG",
+            "Administrators: store the organisation's PKCS#12 or PKCS#11 token settings "
+            "and seal PNG",
             "What is stored",
             400,
             403,

@@ -136,14 +136,18 @@ class OutgoingEvent(Base):
 
 
 class SigningCredential(Base):
-    """A PKCS#12 key store (encrypted; the passphrase is never stored) and the image shown in
-    the signature: a leader's handwritten signature or an organisation's seal."""
+    """A PKCS#12 key store (encrypted; the passphrase is never stored) or the settings of a
+    PKCS#11 token (module, token label, key label; the PIN is never stored), and the image
+    shown in the signature: a leader's handwritten signature or an organisation's seal."""
 
     __tablename__ = "signing_credentials"
 
     owner_type: Mapped[str] = mapped_column(String(16), primary_key=True)  # user | organisation
     owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
+    token_module: Mapped[str | None] = mapped_column(String(500))
+    token_label: Mapped[str | None] = mapped_column(String(200))
+    token_key_label: Mapped[str | None] = mapped_column(String(200))
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -543,20 +543,22 @@ def sign(
     passphrase: str,
     store: ObjectStore,
     policy: signing.SigningPolicy,
+    allowed_modules: tuple[str, ...] | None = None,
 ) -> None:
-    """The leader signs with their stored PKCS#12; the passphrase is used and forgotten.
+    """The leader signs with their stored PKCS#12 or token; the passphrase or PIN is used
+    and forgotten.
 
     The number and date fields are added to the draft first, so the clerk fills them in
     later as form filling, which leaves this signature valid."""
     require(actor, "outgoing.sign", doc)
     OUTGOING.apply(doc.state, "sign")
     cred = signing_keys.credential(session, "user", actor.id)
-    signer, png = signing_keys.unlock(cred, passphrase, actor.full_name)
-    try:
-        _sign_one(session, actor, doc, signer, png, store, policy)
-    except Exception:
-        session.rollback()
-        raise
+    with signing_keys.unlock(cred, passphrase, actor.full_name, allowed_modules) as key:
+        try:
+            _sign_one(session, actor, doc, key.signer, key.image, store, policy)
+        except Exception:
+            session.rollback()
+            raise
     _commit(session)
 
 
@@ -581,12 +583,25 @@ def sign_many(
     passphrase: str,
     store: ObjectStore,
     policy: signing.SigningPolicy,
+    allowed_modules: tuple[str, ...] | None = None,
 ) -> list[BatchResult]:
     """Sign several documents in one action, each in its own transaction."""
     if not doc_ids:
         raise ValidationFailed(N_("Choose at least one document to sign."))
     cred = signing_keys.credential(session, "user", actor.id)
-    signer, png = signing_keys.unlock(cred, passphrase, actor.full_name)
+    with signing_keys.unlock(cred, passphrase, actor.full_name, allowed_modules) as key:
+        return _sign_each(session, actor, doc_ids, key, store, policy)
+
+
+def _sign_each(
+    session: Session,
+    actor: User,
+    doc_ids: Sequence[int],
+    key: signing_keys.UnlockedKey,
+    store: ObjectStore,
+    policy: signing.SigningPolicy,
+) -> list[BatchResult]:
+    signer, png = key.signer, key.image
     results = []
     for doc_id in dict.fromkeys(doc_ids):
         subject = ""
@@ -634,6 +649,7 @@ def issue(
     store: ObjectStore,
     policy: signing.SigningPolicy,
     mailer: Mailer | None = None,
+    allowed_modules: tuple[str, ...] | None = None,
 ) -> Issued:
     """The clerk numbers, dates and seals the signed document, signs its PDF attachments,
     and dispatches it. Number, signed files and dispatch are one transaction."""
@@ -641,7 +657,21 @@ def issue(
     OUTGOING.apply(doc.state, "issue")
     org = doc.organisation
     cred = signing_keys.credential(session, "organisation", org.id)
-    signer, seal_png = signing_keys.unlock(cred, passphrase, org.name)
+    with signing_keys.unlock(cred, passphrase, org.name, allowed_modules) as key:
+        return _issue_with(session, actor, doc, key, store, policy, mailer)
+
+
+def _issue_with(
+    session: Session,
+    actor: User,
+    doc: OutgoingDocument,
+    key: signing_keys.UnlockedKey,
+    store: ObjectStore,
+    policy: signing.SigningPolicy,
+    mailer: Mailer | None,
+) -> Issued:
+    org = doc.organisation
+    signer, seal_png = key.signer, key.image
     main = current_main(session, doc)
     pdf = _read(store, main)
     pdf_attachments = [

@@ -124,6 +124,10 @@ def _policy() -> Any:
     return signing_keys.policy_from_config(current_app.config)
 
 
+def _modules() -> tuple[str, ...]:
+    return signing_keys.allowed_modules(current_app.config)
+
+
 def _mailer() -> outgoing.Mailer | None:
     host = str(current_app.config.get("SMTP_HOST") or "")
     if not host:
@@ -261,7 +265,13 @@ def outgoing_action(doc_id: int, action: str) -> Response | tuple[str, int]:
             outgoing.return_for_revision(session, current_user, doc, comment)
         elif action == "sign":
             outgoing.sign(
-                session, current_user, doc, form.get("passphrase", ""), get_store(), _policy()
+                session,
+                current_user,
+                doc,
+                form.get("passphrase", ""),
+                get_store(),
+                _policy(),
+                _modules(),
             )
         elif action == "issue":
             issued = outgoing.issue(
@@ -272,6 +282,7 @@ def outgoing_action(doc_id: int, action: str) -> Response | tuple[str, int]:
                 get_store(),
                 _policy(),
                 _mailer(),
+                _modules(),
             )
             flash(_("Issued as %(notation)s.", notation=issued.number_notation), "success")
             if issued.postal:
@@ -344,6 +355,7 @@ def outgoing_sign_batch() -> str | tuple[str, int]:
                 request.form.get("passphrase", ""),
                 get_store(),
                 _policy(),
+                _modules(),
             )
         except DomainError as exc:
             session.rollback()
@@ -426,7 +438,8 @@ def _file_bytes(name: str) -> bytes | None:
 @bp.route("/outgoing/keys", methods=["GET", "POST"])
 @login_required
 def outgoing_keys() -> Response | str | tuple[str, int]:
-    """Each user's own PKCS#12 and signature image; administrators: the organisation's."""
+    """Each user's own PKCS#12 or token and signature image; administrators: the
+    organisation's."""
     session = get_session()
     if request.method == "POST":
         try:
@@ -438,6 +451,8 @@ def outgoing_keys() -> Response | str | tuple[str, int]:
                     _file_bytes("pkcs12"),
                     request.form.get("passphrase", ""),
                     _file_bytes("image_png"),
+                    signing_keys.TokenSettings.from_form(request.form),
+                    _modules(),
                 )
             else:
                 signing_keys.save_user_credential(
@@ -446,6 +461,8 @@ def outgoing_keys() -> Response | str | tuple[str, int]:
                     _file_bytes("pkcs12"),
                     request.form.get("passphrase", ""),
                     _file_bytes("image_png"),
+                    signing_keys.TokenSettings.from_form(request.form),
+                    _modules(),
                 )
         except DomainError as exc:
             session.rollback()
@@ -460,4 +477,5 @@ def outgoing_keys() -> Response | str | tuple[str, int]:
         mine=mine,
         org=org,
         may_org=can(current_user, "signing.organisation_key", current_user.organisation),
+        modules=_modules(),
     )
