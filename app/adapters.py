@@ -27,12 +27,15 @@ def store_config(config: Mapping[str, Any]) -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
+    from .services.ca import signing_policy as check_signing_settings
+
     try:
         app.extensions["vanthu.store"] = storage.create_store(store_config(app.config))
     except storage.StoreConfigError as exc:
         from .config import ConfigError
 
         raise ConfigError(f"object store: {exc}") from exc
+    check_signing_settings(app.config)  # a wrong level or a missing TSA stops the start
 
 
 def get_store() -> ObjectStore:
@@ -96,3 +99,10 @@ def get_search_index() -> Any:
         index = search.SearchIndex(Path(current_app.config["HOME"]) / "search")
         current_app.extensions["vanthu.search"] = index
     return index
+
+
+def signing_policy() -> Any:
+    """The installation's PAdES level and TSA, validating against its trust roots."""
+    from .services.ca import signing_policy as policy
+
+    return policy(current_app.config, get_trust_roots())

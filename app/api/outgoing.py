@@ -9,7 +9,7 @@ from flask import current_app, jsonify, request, send_file
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from app.adapters import get_store, get_trust_roots
+from app.adapters import get_store, get_trust_roots, signing_policy
 from app.db import get_session
 from app.domain.errors import N_, NotFound, ValidationFailed
 from app.services import (
@@ -26,11 +26,9 @@ from app.services.outgoing_input import parse_draft
 
 from . import api_user, bp, json_body, token_required
 
-# Described beside the routes they belong to; merging is idempotent.
-
 
 def policy() -> Any:
-    return signing_keys.policy_from_config(current_app.config)
+    return signing_policy()
 
 
 def modules() -> tuple[str, ...]:

@@ -70,16 +70,6 @@ def _check_token(token: TokenSettings, allowed: tuple[str, ...]) -> None:
         raise ValidationFailed(N_("The token label or key label is too long."))
 
 
-def policy_from_config(config: Mapping[str, Any]) -> signing.SigningPolicy:
-    """The installation's signing level and time-stamping authority."""
-    raw = str(config.get("SIGNATURE_LEVEL") or "B-B")
-    try:
-        level = signing.Level(raw)
-    except ValueError:
-        level = signing.Level.B_B
-    return signing.SigningPolicy(level=level, tsa_url=str(config.get("TSA_URL") or "") or None)
-
-
 def _check_pkcs12(data: bytes, passphrase: str) -> None:
     if len(data) > MAX_P12:
         raise ValidationFailed(N_("The PKCS#12 file is too large."))

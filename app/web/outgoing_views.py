@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from app.adapters import get_store, get_trust_roots
+from app.adapters import get_store, get_trust_roots, signing_policy
 from app.db import get_session
 from app.domain.doctypes import CONFIDENTIALITY_LABELS, DOC_TYPES, URGENCY_LABELS
 from app.domain.enums import Role
@@ -121,7 +121,7 @@ def _error(exc: DomainError) -> None:
 
 
 def _policy() -> Any:
-    return signing_keys.policy_from_config(current_app.config)
+    return signing_policy()
 
 
 def _modules() -> tuple[str, ...]:

@@ -38,3 +38,10 @@ def test_home_config_file_then_environment_override_defaults(tmp_path: Path) -> 
 def test_a_malformed_number_in_the_environment_is_named(tmp_path: Path) -> None:
     with pytest.raises(config.ConfigError, match="VANTHU_MAX_UPLOAD_MB"):
         config.load(environ={"VANTHU_HOME": str(tmp_path), "VANTHU_MAX_UPLOAD_MB": "lots"})
+
+
+def test_a_timestamp_level_without_a_tsa_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="VANTHU_TSA_URL"):
+        create_app({"HOME": str(tmp_path), "ENV": "testing", "SIGNATURE_LEVEL": "B-T"})
+    with pytest.raises(config.ConfigError, match="SIGNATURE_LEVEL"):
+        create_app({"HOME": str(tmp_path), "ENV": "testing", "SIGNATURE_LEVEL": "B-X"})

@@ -9,7 +9,7 @@ from app.domain.errors import Conflict
 from app.domain.models import User
 from app.domain.outgoing import OutgoingDocument
 from app.services import outgoing
-from app.services.signing_keys import policy_from_config
+from app.services.ca import signing_policy
 
 from .pki import ORG_PASS
 from .test_outgoing_api import counter, people, to_signed  # noqa: F401 - fixture reuse
@@ -18,7 +18,7 @@ from .test_outgoing_api import counter, people, to_signed  # noqa: F401 - fixtur
 def _issue_in_threads(app, doc_ids):
     """Issue each id in its own thread and session, all released at once."""
     store = app.extensions["vanthu.store"]
-    policy = policy_from_config(app.config)
+    policy = signing_policy(app.config)
     barrier = threading.Barrier(len(doc_ids))
     outcomes: dict[int, object] = {}
 
