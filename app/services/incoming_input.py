@@ -77,6 +77,17 @@ def _dmy(raw: str) -> date:
     return date(int(year), int(month), int(day))
 
 
+def optional_int(data: Mapping[str, Any], name: str) -> int | None:
+    """A whole number from a form or query string; empty means None."""
+    raw = str(data.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(N_("%(field)s must be a whole number."), field=name) from exc
+
+
 def parse_int(
     data: Mapping[str, Any], name: str, label: str, minimum: int = 0, maximum: int = 100000
 ) -> int | None:

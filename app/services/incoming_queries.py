@@ -18,7 +18,7 @@ from app.domain.errors import N_, ValidationFailed
 from app.domain.incoming import IncomingAssignment, IncomingDocument, IncomingEvent, IncomingUnit
 from app.domain.models import Holiday, User
 
-from .incoming_input import parse_date
+from .incoming_input import optional_int, parse_date
 from .permissions import visible_incoming
 
 OPEN_STATES = ("registered", "submitted", "directed", "in_progress")
@@ -121,13 +121,7 @@ class Filters:
 
 def parse_filters(args: Mapping[str, Any]) -> Filters:
     def opt_int(name: str) -> int | None:
-        raw = str(args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return int(raw)
-        except ValueError as exc:
-            raise ValidationFailed(N_("%(field)s must be a whole number."), field=name) from exc
+        return optional_int(args, name)
 
     sort = str(args.get("sort") or "arrival_desc")
     if sort not in SORTS:

@@ -16,6 +16,7 @@ from app.domain.models import User
 from app.domain.outgoing import OutgoingDocument, OutgoingRecipient
 from app.domain.workflow import OUTGOING_STATES
 
+from .incoming_input import optional_int
 from .permissions import OUTGOING_ISSUED, visible_outgoing
 
 PAGE_SIZE = 50
@@ -88,13 +89,7 @@ class Filters:
 
 def parse_filters(args: Mapping[str, Any]) -> Filters:
     def opt_int(name: str) -> int | None:
-        raw = str(args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return int(raw)
-        except ValueError as exc:
-            raise ValidationFailed(N_("%(field)s must be a whole number."), field=name) from exc
+        return optional_int(args, name)
 
     box = str(args.get("box") or "all")
     if box not in BOXES:
