@@ -115,11 +115,21 @@ def enqueue(name: str, *args: Any) -> None:
 
 
 def start_embedded_consumer(app: Flask) -> Any:
-    """An in-process worker thread for the embedded default (`vanthu run`)."""
-    consumer = app.extensions["vanthu.huey"].create_consumer(
-        workers=1, worker_type="thread", periodic=True
-    )
+    """An in-process worker thread for the embedded default (`vanthu run`).
+
+    Huey's consumer takes over SIGINT/SIGTERM for itself; the web server owns the process
+    here, so Ctrl+C and SIGTERM must still stop it (the caller stops the consumer after).
+    """
+    import signal
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise SystemExit(0)
+
+    consumer = app.extensions["vanthu.huey"].create_consumer(workers=1, worker_type="thread",
+                                                             periodic=True)
     consumer.start()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
     return consumer
 
 

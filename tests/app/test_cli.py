@@ -139,3 +139,45 @@ def test_cli_directory_commands_and_their_errors(tmp_path, database_url) -> None
     assert "Nghỉ bù" in run(main, ["holiday", "list"], env=env).output
     assert run(main, ["user", "deactivate", "vanthu.syt"], env=env).exit_code == 0
     assert "(inactive)" in run(main, ["user", "list"], env=env).output
+
+
+def test_vanthu_run_serves_and_stops_on_ctrl_c(tmp_path) -> None:
+    """The embedded worker must not swallow Ctrl+C or SIGTERM meant for the server."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, VANTHU_HOME=str(tmp_path / "home"), VANTHU_ENV="development")
+    env.pop("VANTHU_DATABASE_URL", None)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        command = [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "run",
+            "--port",
+            str(port),
+        ]
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(100):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                        assert r.status == 200
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise AssertionError(proc.stdout.read().decode() if proc.stdout else "no start")
+            proc.send_signal(signum)
+            assert proc.wait(timeout=15) is not None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
