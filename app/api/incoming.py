@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from app.adapters import get_store, get_trust_roots
 from app.db import get_session
 from app.domain.errors import N_, NotFound, ValidationFailed
+from app.downloads import send_stored
 from app.services import files, incoming, incoming_queries, incoming_views
 from app.services.incoming_input import parse_date, parse_direction, parse_registration
 
@@ -115,30 +116,16 @@ def incoming_action(doc_id: int, action: str) -> Response:
     return jsonify(incoming_views.detail(session, doc))
 
 
-def _file_for(file_id: int) -> Any:
-    session, user = get_session(), api_user()
-    row = files.get_file(session, file_id)
-    if row.owner_type == "incoming":
-        incoming.get(session, user, row.owner_id)  # raises unless the user may open it
-    else:
-        raise NotFound(N_("No such file."))
-    return row
-
-
 @bp.get("/files/<int:file_id>")
 @token_required
 def download_file(file_id: int) -> Response:
-    row = _file_for(file_id)
-    stream = files.open_verified(get_store(), row)
-    return send_file(
-        stream, mimetype=row.content_type, as_attachment=True, download_name=row.filename, max_age=0
-    )
+    return send_stored(incoming.file_for(get_session(), api_user(), file_id))
 
 
 @bp.get("/files/<int:file_id>/signatures")
 @token_required
 def file_signatures(file_id: int) -> Response:
-    row = _file_for(file_id)
+    row = incoming.file_for(get_session(), api_user(), file_id)
     if row.signature_report is None:
         raise NotFound(N_("This file is not a PDF; it has no signature report."))
     return current_app.response_class(row.signature_report, mimetype="application/json")

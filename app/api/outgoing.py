@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, jsonify, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from app.adapters import get_store, get_trust_roots, signing_policy
 from app.db import get_session
 from app.domain.errors import N_, NotFound, ValidationFailed
+from app.downloads import send_export, send_stored
 from app.services import (
     files,
     outgoing,
@@ -180,11 +180,7 @@ def outgoing_action(doc_id: int, action: str) -> Response:
 @bp.get("/outgoing/files/<int:file_id>")
 @token_required
 def download_outgoing_file(file_id: int) -> Response:
-    row = outgoing.file_for(get_session(), api_user(), file_id)
-    stream = files.open_verified(get_store(), row)
-    return send_file(
-        stream, mimetype=row.content_type, as_attachment=True, download_name=row.filename, max_age=0
-    )
+    return send_stored(outgoing.file_for(get_session(), api_user(), file_id))
 
 
 @bp.get("/outgoing/register")
@@ -199,13 +195,7 @@ def outgoing_register() -> Response:
             registers.as_json(outgoing_register_service.outgoing_register(session, user, period))
         )
     export = outgoing_register_service.export_outgoing_register(session, user, period, fmt)
-    return send_file(
-        io.BytesIO(export.content),
-        mimetype=export.mimetype,
-        as_attachment=True,
-        download_name=export.filename,
-        max_age=0,
-    )
+    return send_export(export)
 
 
 # -- receipt by another organisation on this installation -----------------------------------

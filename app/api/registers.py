@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import jsonify, request, send_file
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from app.db import get_session
+from app.downloads import send_export
 from app.services import registers
 
 from . import api_user, bp, token_required
@@ -22,10 +21,4 @@ def register(kind: str) -> Response:
     if fmt == "json":
         return jsonify(registers.as_json(registers.build(session, user, kind, period)))
     export = registers.export_register(session, user, kind, period, fmt)
-    return send_file(
-        BytesIO(export.content),
-        mimetype=export.mimetype,
-        as_attachment=True,
-        download_name=export.filename,
-        max_age=0,
-    )
+    return send_export(export)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import jsonify, request, send_file
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from app.db import get_session
+from app.downloads import send_export
 from app.services import registers, report_exports, statistics
 
 from . import api_user, bp, token_required
@@ -24,10 +23,4 @@ def processing_report() -> Response:
         report = statistics.processing_report(session, user, scope, period)
         return jsonify(statistics.as_json(report))
     export = report_exports.export_report(session, user, scope, period, fmt)
-    return send_file(
-        BytesIO(export.content),
-        mimetype=export.mimetype,
-        as_attachment=True,
-        download_name=export.filename,
-        max_age=0,
-    )
+    return send_export(export)

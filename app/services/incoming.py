@@ -16,6 +16,7 @@ from app.domain.clock import today_vn
 from app.domain.doctypes import DOC_TYPES_BY_CODE
 from app.domain.enums import Role
 from app.domain.errors import N_, NotFound, ValidationFailed
+from app.domain.files import StoredFile
 from app.domain.incoming import (
     IncomingAssignment,
     IncomingDocument,
@@ -181,6 +182,15 @@ def get(session: Session, actor: User, doc_id: int) -> IncomingDocument:
         raise NotFound(N_("No such incoming document."))
     require(actor, "incoming.view", doc)
     return doc
+
+
+def file_for(session: Session, actor: User, file_id: int) -> StoredFile:
+    """A file of an incoming document the actor may open (the same rule as the document)."""
+    row = files.get_file(session, file_id)
+    if row.owner_type != "incoming":
+        raise NotFound(N_("No such file."))
+    get(session, actor, row.owner_id)
+    return row
 
 
 def _apply(session: Session, actor: User, doc: IncomingDocument, action: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from app.domain.errors import N_, DomainError, ValidationFailed
 from app.domain.incoming import IncomingDocument
 from app.domain.models import Department, Organisation, User
 from app.domain.workflow import INCOMING
+from app.downloads import send_stored
 from app.services import files, incoming, incoming_queries, incoming_views
 from app.services.incoming_input import parse_date, parse_direction, parse_registration
 from app.services.permissions import can, require
@@ -215,12 +216,5 @@ def _int(value: Any) -> int:
 @bp.get("/files/<int:file_id>")
 @login_required
 def file_download(file_id: int) -> Response:
-    session = get_session()
-    row = files.get_file(session, file_id)
-    if row.owner_type != "incoming":
-        raise ValidationFailed(N_("No such file."))
-    incoming.get(session, current_user, row.owner_id)
-    stream = files.open_verified(get_store(), row)
-    inline = row.content_type == files.PDF and request.args.get("download") is None
-    return send_file(stream, mimetype=row.content_type, as_attachment=not inline,
-                     download_name=row.filename, max_age=0)
+    row = incoming.file_for(get_session(), current_user, file_id)
+    return send_stored(row, inline=request.args.get("download") is None)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from app.domain.errors import N_, DomainError, ValidationFailed
 from app.domain.models import Department, Organisation, User
 from app.domain.outgoing import OutgoingDocument
 from app.domain.workflow import OUTGOING
+from app.downloads import send_export, send_stored
 from app.services import (
     files,
     outgoing,
@@ -324,15 +324,7 @@ def outgoing_action(doc_id: int, action: str) -> Response | tuple[str, int]:
 def outgoing_file(file_id: int) -> Response:
     """PDFs open inline (the leader reads before signing); ?download forces a download."""
     row = outgoing.file_for(get_session(), current_user, file_id)
-    stream = files.open_verified(get_store(), row)
-    inline = row.content_type == files.PDF and request.args.get("download") is None
-    return send_file(
-        stream,
-        mimetype=row.content_type,
-        as_attachment=not inline,
-        download_name=row.filename,
-        max_age=0,
-    )
+    return send_stored(row, inline=request.args.get("download") is None)
 
 
 @bp.route("/outgoing/sign", methods=["GET", "POST"])
@@ -375,13 +367,7 @@ def outgoing_register_export(fmt: str) -> Response:
     """Sổ đăng ký văn bản đi for ?from=&to= as XLSX or PDF."""
     period = registers.parse_period(request.args)
     export = outgoing_register.export_outgoing_register(get_session(), current_user, period, fmt)
-    return send_file(
-        io.BytesIO(export.content),
-        mimetype=export.mimetype,
-        as_attachment=True,
-        download_name=export.filename,
-        max_age=0,
-    )
+    return send_export(export)
 
 
 @bp.get("/outgoing/pending")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from typing import Any
 
-from flask import jsonify, render_template, request, send_file, url_for
+from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from app.db import get_session
 from app.domain.clock import today_vn
 from app.domain.enums import Role
 from app.domain.models import Department, User
+from app.downloads import send_export
 from app.services import incoming_queries, report_exports, statistics
 from app.services.permissions import can
 
@@ -91,13 +91,7 @@ def _type_names() -> dict[str, str]:
 def processing_report_export(fmt: str) -> Response:
     session, scope, period = _request_report()
     export = report_exports.export_report(session, current_user, scope, period, fmt)
-    return send_file(
-        BytesIO(export.content),
-        mimetype=export.mimetype,
-        as_attachment=True,
-        download_name=export.filename,
-        max_age=0,
-    )
+    return send_export(export)
 
 
 def chart_data(report: statistics.ProcessingReport) -> dict[str, Any]:
