@@ -8,6 +8,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from .sqlite_writes import GatedConnection, WriteGate, before_cursor_execute
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would pick psycopg2)."""
@@ -20,10 +22,18 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        timeout = 30.0
+        engine = create_engine(
+            url, connect_args={"timeout": timeout, "factory": GatedConnection}, **kwargs
+        )
+        path = engine.url.database
+        gate = WriteGate(path, timeout) if path and path != ":memory:" else None
+        if gate is not None:
+            event.listen(engine, "before_cursor_execute", before_cursor_execute)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.gate = gate
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
