@@ -1,12 +1,13 @@
 """Benchmark of the signing package: median of 20 runs per step, 1-page and 5 MB PDFs.
 
 Run ``python bench/signing.py``. Needs softhsm2 + opensc for the PKCS#11 rows (skipped with a
-note otherwise). Nothing reaches the network: the TSA is in-process or on loopback.
+note otherwise). Nothing reaches the network: the TSA is in-process or a child process on
+loopback, and keeps its RSA key loaded as a TSA service does (bench/local_tsa.py); one row shows
+pyHanko's stock DummyTimeStamper, which reloads and re-checks its key for every token.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import shutil
@@ -14,28 +15,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from asn1crypto import keys as asn1_keys  # noqa: E402
-from asn1crypto import tsp  # noqa: E402
-from asn1crypto import x509 as asn1_x509  # noqa: E402
 from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
 from fpdf import FPDF  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
 from pyhanko.sign import fields, signers  # noqa: E402
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper  # noqa: E402
 
+from bench.local_tsa import LocalTsa, make_stamper  # noqa: E402
 from signing import (  # noqa: E402
     LeaderAppearance,
     Level,
@@ -96,43 +92,12 @@ def png(kind: str) -> bytes:
 
 
 def tsa(ca: OrgCA, ca_pass: str) -> DummyTimeStamper:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
+    """A TSA certified by the bench CA, keeping its key loaded (see bench/local_tsa.py)."""
     ca_key = serialization.load_pem_private_key(
         (ca.directory / "ca-key.pem").read_bytes(), ca_pass.encode())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench TSA")]))
-        .issuer_name(ca.certificate.subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    der = cert.public_bytes(serialization.Encoding.DER)
-    kinfo = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return DummyTimeStamper(asn1_x509.Certificate.load(der), kinfo,
-                            certs_to_embed=[ca.root_asn1()])
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve_tsa(ts: DummyTimeStamper) -> str:
-    def app(environ, start_response):
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        resp = asyncio.run(ts.async_request_tsa_response(tsp.TimeStampReq.load(body))).dump()
-        start_response("200 OK", [("Content-Type", "application/timestamp-reply"),
-                                  ("Content-Length", str(len(resp)))])
-        return [resp]
-
-    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/tsa"
+    assert isinstance(ca_key, rsa.RSAPrivateKey)
+    issuer = x509.load_der_x509_certificate(ca.root_asn1().dump())
+    return make_stamper(issuer, ca_key, [ca.root_asn1()])
 
 
 def softhsm_token(tmp: Path, ca: OrgCA) -> Pkcs11KeyStore | None:
@@ -157,7 +122,8 @@ def main() -> None:
         (tmp / "leader.p12").write_bytes(p12)
         roots = [ca.root_asn1()]
         ts = tsa(ca, "ca-pass")
-        url = serve_tsa(ts)
+        local_tsa = LocalTsa(ts, "process")
+        url = local_tsa.url
         b_b = SigningPolicy()
         b_t = SigningPolicy(level=Level.B_T, timestamper=ts)
         b_t_http = SigningPolicy(level=Level.B_T, tsa_url=url)
@@ -185,7 +151,11 @@ def main() -> None:
                    lambda n: lambda: sign_leader(docs[n], p12_signer, leader_look, policy=b_b))
         row("PKCS#12 leader visible B-T (in-process TSA)",
             lambda n: lambda: sign_leader(docs[n], p12_signer, leader_look, policy=b_t))
-        row("PKCS#12 leader visible B-T (HTTP TSA on loopback)",
+        stock = SigningPolicy(level=Level.B_T, timestamper=DummyTimeStamper(
+            ts.tsa_cert, ts.tsa_key, certs_to_embed=[ca.root_asn1()]))
+        row("  same, stock DummyTimeStamper (reloads its key per token)",
+            lambda n: lambda: sign_leader(docs[n], p12_signer, leader_look, policy=stock))
+        row("PKCS#12 leader visible B-T (TSA process on loopback)",
             lambda n: lambda: sign_leader(docs[n], p12_signer, leader_look, policy=b_t_http))
         leader_signed = {n: sign_leader(d, p12_signer, leader_look, policy=b_t)
                          for n, d in docs.items()}
@@ -226,6 +196,7 @@ def main() -> None:
         print(f"load average at end {os.getloadavg()[0]:.1f} (2 cores)")
         if token:
             token.close()
+        local_tsa.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
