@@ -350,7 +350,7 @@ def main() -> None:
             if base:
                 bb = all_base if cls == "ALL" else base[cls]
                 ratio = percentile(o, 95) / percentile(bb, 95)
-                line += f" {percentile(bb, 50):9.1f} {percentile(bb, 95):9.1f} {ratio:14.2f}"
+                line += f" {percentile(bb, 50):9.1f} {percentile(bb, 95):9.1f} {ratio:14.3g}"
             print(line)
         print("\n== Matches per query (ours / baseline StandardAnalyzer)")
         for i, (cls, q) in enumerate(queries):
@@ -374,7 +374,7 @@ def main() -> None:
         line = f"query p95 over all classes: ours {p95:.1f} ms"
         if base:
             bp95 = percentile(all_base, 95)
-            line += f", baseline {bp95:.1f} ms, ratio {p95 / bp95:.2f}"
+            line += f", baseline {bp95:.1f} ms, ratio {p95 / bp95:.3g}"
         print(line)
         print(f"targets at 100k (this run N={args.n}): p95 <= 100 ms "
               f"{'met' if p95 <= 100 else 'NOT met'}"
