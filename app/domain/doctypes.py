@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Mapped
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,22 @@ CONFIDENTIALITY_LABELS = {
     Confidentiality.SECRET: "Tối mật",
     Confidentiality.TOP_SECRET: "Tuyệt mật",
 }
+
+
+class Marked:
+    """Urgency and confidentiality flags of a document (incoming or outgoing)."""
+
+    if TYPE_CHECKING:
+        urgency: Mapped[int]
+        confidentiality: Mapped[int]
+
+    @property
+    def is_secret(self) -> bool:
+        return self.confidentiality > Confidentiality.NORMAL
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency > Urgency.NORMAL
 
 
 class ReceivedVia(enum.StrEnum):

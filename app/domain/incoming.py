@@ -16,11 +16,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
-from .doctypes import Confidentiality, Urgency
+from .doctypes import Confidentiality, Marked, Urgency
 from .models import Department, Organisation, User
 
 
-class IncomingDocument(Base):
+class IncomingDocument(Marked, Base):
     __tablename__ = "incoming_documents"
     __table_args__ = (
         UniqueConstraint("organisation_id", "year", "arrival_number"),
@@ -72,14 +72,6 @@ class IncomingDocument(Base):
     events: Mapped[list[IncomingEvent]] = relationship(
         order_by="IncomingEvent.id", cascade="all, delete-orphan"
     )
-
-    @property
-    def is_secret(self) -> bool:
-        return self.confidentiality > Confidentiality.NORMAL
-
-    @property
-    def is_urgent(self) -> bool:
-        return self.urgency > Urgency.NORMAL
 
 
 class IncomingUnit(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
-from .doctypes import Confidentiality, Urgency
+from .doctypes import Confidentiality, Marked, Urgency
 from .incoming import IncomingDocument
 from .models import Department, Organisation, User
 
@@ -34,7 +34,7 @@ STATUS_RECALL_ACCEPTED = "15"
 STATUS_RECALL_REFUSED = "16"
 
 
-class OutgoingDocument(Base):
+class OutgoingDocument(Marked, Base):
     __tablename__ = "outgoing_documents"
     __table_args__ = (
         UniqueConstraint("organisation_id", "year", "series", "number"),
@@ -81,14 +81,6 @@ class OutgoingDocument(Base):
     events: Mapped[list[OutgoingEvent]] = relationship(
         order_by="OutgoingEvent.id", cascade="all, delete-orphan"
     )
-
-    @property
-    def is_secret(self) -> bool:
-        return self.confidentiality > Confidentiality.NORMAL
-
-    @property
-    def is_urgent(self) -> bool:
-        return self.urgency > Urgency.NORMAL
 
 
 class OutgoingRecipient(Base):
