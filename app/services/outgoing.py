@@ -165,7 +165,7 @@ def _claim(session: Session, doc: OutgoingDocument, state: str) -> None:
         raise Conflict(N_("Someone else has just changed this document; reload it."))
 
 
-def _check_editable(actor: User, doc: OutgoingDocument) -> None:
+def check_editable(actor: User, doc: OutgoingDocument) -> None:
     require(actor, "outgoing.edit", doc)
     if doc.state not in OUTGOING_EDITABLE:
         raise Conflict(
@@ -364,7 +364,7 @@ def create_draft(
 
 
 def update_draft(session: Session, actor: User, doc: OutgoingDocument, data: Draft) -> None:
-    _check_editable(actor, doc)
+    check_editable(actor, doc)
     try:
         _apply_metadata(session, actor, doc, data)
         _event(session, doc, actor, "edit", doc.state, "")
@@ -385,7 +385,7 @@ def upload_version(
     comment: str = "",
 ) -> StoredFile:
     """A new version of the main PDF (and its source), e.g. after a return for revision."""
-    _check_editable(actor, doc)
+    check_editable(actor, doc)
     accepted = files.accept(store, main, frozenset({"pdf"}))
     accepted_src = files.accept(store, source, frozenset({"docx"})) if source else None
     version = current_main(session, doc).version + 1
@@ -413,7 +413,7 @@ def add_attachments(
     uploads: Sequence[files.Upload],
     store: ObjectStore,
 ) -> None:
-    _check_editable(actor, doc)
+    check_editable(actor, doc)
     if not uploads:
         raise ValidationFailed(N_("Choose at least one file to attach."))
     accepted = [files.accept(store, u, files.ATTACHMENT_KINDS) for u in uploads]

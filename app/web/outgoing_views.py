@@ -18,7 +18,7 @@ from app.domain.enums import Role
 from app.domain.errors import N_, DomainError, ValidationFailed
 from app.domain.models import Department, Organisation, User
 from app.domain.outgoing import OutgoingDocument
-from app.domain.workflow import OUTGOING
+from app.domain.workflow import OUTGOING, OUTGOING_EDITABLE
 from app.downloads import send_export, send_stored
 from app.services import (
     files,
@@ -220,11 +220,64 @@ def outgoing_new() -> Response | str | tuple[str, int]:
     )
 
 
+def _draft_values(doc: OutgoingDocument) -> dict[str, Any]:
+    """The draft's metadata as the values of the draft form (what parse_draft reads)."""
+    by_kind: dict[str, list[Any]] = {"department": [], "organisation": [], "external": []}
+    for r in doc.recipients:
+        by_kind[r.kind].append(r)
+    external = "\n".join(
+        "; ".join([r.name, r.code, r.email]).rstrip("; ") for r in by_kind["external"]
+    )
+    return {
+        "form": {
+            "doc_type": doc.doc_type,
+            "subject": doc.subject,
+            "urgency": str(doc.urgency),
+            "confidentiality": str(doc.confidentiality),
+            "signer_id": str(doc.signer_id),
+            "legal_normative": "1" if doc.legal_normative else "",
+            "answers_incoming_id": str(doc.answers_incoming_id or ""),
+            "replaces_id": str(doc.replaces_id or ""),
+            "recipient_external": external,
+        },
+        "chosen_departments": [str(r.department_id) for r in by_kind["department"]],
+        "chosen_organisations": [str(r.organisation_id) for r in by_kind["organisation"]],
+    }
+
+
+@bp.route("/outgoing/<int:doc_id>/edit", methods=["GET", "POST"])
+@login_required
+def outgoing_edit(doc_id: int) -> Response | str | tuple[str, int]:
+    """Change a draft's type, subject, marks, signer, links and recipients."""
+    session = get_session()
+    doc = outgoing.get(session, current_user, doc_id)
+    if request.method == "POST":
+        try:
+            outgoing.update_draft(
+                session, current_user, doc, parse_draft(request.form, request.form.getlist)
+            )
+        except DomainError as exc:
+            session.rollback()
+            _error(exc)
+            return render_template(
+                "outgoing/new.html",
+                doc=doc,
+                form=request.form,
+                chosen_departments=request.form.getlist("recipient_departments"),
+                chosen_organisations=request.form.getlist("recipient_organisations"),
+                **_form_context(),
+            ), exc.status
+        flash(_("Saved."), "success")
+        return redirect(url_for("web.outgoing_detail", doc_id=doc.id))
+    outgoing.check_editable(current_user, doc)
+    return render_template("outgoing/new.html", doc=doc, **_draft_values(doc), **_form_context())
+
+
 def _detail_context(doc: OutgoingDocument) -> dict[str, Any]:
     session = get_session()
     allowed = OUTGOING.allowed(doc.state)
     actions = [a for a in ACTIONS if a in allowed and can(current_user, f"outgoing.{a}", doc)]
-    editable = doc.state in ("draft", "returned_for_revision") and can(
+    editable = doc.state in OUTGOING_EDITABLE and can(
         current_user, "outgoing.edit", doc
     )
     all_files = outgoing.files_of(session, doc.id)

@@ -190,3 +190,72 @@ def test_list_pages_and_refusals(app, db, browser) -> None:
     )
     assert resp.status_code == 400
     assert "Thiếu tệp" in resp.get_data(as_text=True)
+
+
+def test_the_drafter_edits_details_and_recipients_in_the_browser(app, db, browser) -> None:
+    from app.domain.outgoing import OutgoingDocument
+
+    officer = browser("chuyenvien")
+    giamdoc = _id(db, User, username="giamdoc")
+    ubnd = _id(db, Organisation, abbreviation="UBND")
+    resp = officer.post(
+        "/outgoing/new",
+        data={
+            "csrf_token": csrf_token(officer, "/outgoing/new"),
+            "doc_type": "CV",
+            "subject": "Về việc báo cáo quý",
+            "urgency": "0",
+            "confidentiality": "0",
+            "signer_id": str(giamdoc),
+            "recipient_organisations": [str(ubnd)],
+            "recipient_external": "Bộ Khoa học và Công nghệ; 000.00.00.G17; vt@most.gov.vn",
+            "file": (io.BytesIO(make_pdf()), "du-thao.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302
+    doc_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert f"/outgoing/{doc_id}/edit" in officer.get(f"/outgoing/{doc_id}").get_data(as_text=True)
+
+    # The form opens with the draft's values, recipients included, and without file fields.
+    page = officer.get(f"/outgoing/{doc_id}/edit").get_data(as_text=True)
+    assert "Về việc báo cáo quý" in page and 'type="file"' not in page
+    assert f'value="{ubnd}" checked' in page
+    assert "Bộ Khoa học và Công nghệ; 000.00.00.G17; vt@most.gov.vn" in page
+
+    token = csrf_token(officer, f"/outgoing/{doc_id}/edit")
+    bad = officer.post(
+        f"/outgoing/{doc_id}/edit",
+        data={"csrf_token": token, "doc_type": "XX", "subject": "x", "signer_id": str(giamdoc)},
+    )
+    assert bad.status_code == 400 and "XX" in bad.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(OutgoingDocument, doc_id).subject == "Về việc báo cáo quý"
+
+    resp = officer.post(
+        f"/outgoing/{doc_id}/edit",
+        data={
+            "csrf_token": token,
+            "doc_type": "TB",
+            "subject": "Thông báo lịch họp quý",
+            "urgency": "1",
+            "confidentiality": "0",
+            "signer_id": str(giamdoc),
+            "recipient_external": "Sở Tài chính; ; stc@example.vn",
+        },
+    )
+    assert resp.status_code == 302
+    db.expire_all()
+    doc = db.get(OutgoingDocument, doc_id)
+    assert (doc.doc_type, doc.subject, doc.urgency) == ("TB", "Thông báo lịch họp quý", 1)
+    assert [(r.kind, r.name, r.email) for r in doc.recipients] == [
+        ("external", "Sở Tài chính", "stc@example.vn")
+    ]
+    assert doc.events[-1].action == "edit"
+    page = officer.get(f"/outgoing/{doc_id}/edit").get_data(as_text=True)
+    assert "Sở Tài chính; ; stc@example.vn" in page
+
+    # Another officer may not edit it; once submitted, nobody can.
+    assert browser("vanthu").get(f"/outgoing/{doc_id}/edit").status_code == 403
+    officer.post(f"/outgoing/{doc_id}/submit", data={"csrf_token": token})
+    assert officer.get(f"/outgoing/{doc_id}/edit").status_code == 409
