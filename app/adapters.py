@@ -106,3 +106,19 @@ def signing_policy() -> Any:
     from .services.ca import signing_policy as policy
 
     return policy(current_app.config, get_trust_roots())
+
+
+def pkcs11_modules() -> tuple[str, ...]:
+    """The PKCS#11 libraries leaders and the organisation may sign with (none: tokens off)."""
+    from .services.signing_keys import allowed_modules
+
+    return allowed_modules(current_app.config)
+
+
+def outgoing_mailer() -> Any:
+    """Sends issued documents to external recipients through the installation's SMTP relay,
+    from the configured sender; None when no relay is configured."""
+    from .services.outgoing import smtp_mailer
+
+    host = str(current_app.config["SMTP_HOST"] or "")
+    return smtp_mailer(host, str(current_app.config["SMTP_SENDER"])) if host else None

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from app.adapters import get_store, get_trust_roots, signing_policy
+from app.adapters import (
+    get_store,
+    get_trust_roots,
+    outgoing_mailer,
+    pkcs11_modules,
+    signing_policy,
+)
 from app.db import get_session
 from app.domain.errors import N_, NotFound, ValidationFailed
 from app.downloads import send_export, send_stored
@@ -25,22 +31,6 @@ from app.services.incoming_views import summary as incoming_summary
 from app.services.outgoing_input import parse_draft
 
 from . import api_user, bp, json_body, token_required
-
-
-def policy() -> Any:
-    return signing_policy()
-
-
-def modules() -> tuple[str, ...]:
-    return signing_keys.allowed_modules(current_app.config)
-
-
-def mailer() -> outgoing.Mailer | None:
-    host = str(current_app.config.get("SMTP_HOST") or "")
-    if not host:
-        return None
-    sender = str(current_app.config.get("MAIL_SENDER") or f"vanthu@{host.partition(':')[0]}")
-    return outgoing.smtp_mailer(host, sender)
 
 
 def _upload(f: FileStorage | None) -> files.Upload | None:
@@ -114,8 +104,8 @@ def sign_batch() -> Response:
         ids,
         str(body.get("passphrase") or ""),
         get_store(),
-        policy(),
-        modules(),
+        signing_policy(),
+        pkcs11_modules(),
     )
     return jsonify(
         {
@@ -156,7 +146,13 @@ def outgoing_action(doc_id: int, action: str) -> Response:
         outgoing.return_for_revision(session, user, doc, comment)
     elif action == "sign":
         outgoing.sign(
-            session, user, doc, str(body.get("passphrase") or ""), get_store(), policy(), modules()
+            session,
+            user,
+            doc,
+            str(body.get("passphrase") or ""),
+            get_store(),
+            signing_policy(),
+            pkcs11_modules(),
         )
     elif action == "issue":
         issued = outgoing.issue(
@@ -165,9 +161,9 @@ def outgoing_action(doc_id: int, action: str) -> Response:
             doc,
             str(body.get("passphrase") or ""),
             get_store(),
-            policy(),
-            mailer(),
-            modules(),
+            signing_policy(),
+            outgoing_mailer(),
+            pkcs11_modules(),
         )
         extra = {"emailed": list(issued.emailed), "postal": list(issued.postal)}
     elif action == "recall":
@@ -283,7 +279,7 @@ def save_my_key() -> Response:
         str(request.form.get("passphrase") or ""),
         _bytes("signature_png"),
         signing_keys.TokenSettings.from_form(request.form),
-        modules(),
+        pkcs11_modules(),
     )
     return jsonify(_key_state(row))
 
@@ -302,7 +298,7 @@ def save_organisation_key() -> Response:
         str(request.form.get("passphrase") or ""),
         _bytes("seal_png"),
         signing_keys.TokenSettings.from_form(request.form),
-        modules(),
+        pkcs11_modules(),
     )
     return jsonify(_key_state(row))
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from app.adapters import get_store, get_trust_roots, signing_policy
+from app.adapters import (
+    get_store,
+    get_trust_roots,
+    outgoing_mailer,
+    pkcs11_modules,
+    signing_policy,
+)
 from app.db import get_session
 from app.domain.doctypes import CONFIDENTIALITY_LABELS, DOC_TYPES, URGENCY_LABELS
 from app.domain.enums import Role
@@ -118,21 +124,6 @@ def _upload(f: FileStorage | None) -> files.Upload | None:
 
 def _error(exc: DomainError) -> None:
     flash(_(exc.template, **exc.params), "error")
-
-
-def _policy() -> Any:
-    return signing_policy()
-
-
-def _modules() -> tuple[str, ...]:
-    return signing_keys.allowed_modules(current_app.config)
-
-
-def _mailer() -> outgoing.Mailer | None:
-    host = str(current_app.config.get("SMTP_HOST") or "")
-    if not host:
-        return None
-    return outgoing.smtp_mailer(host, f"vanthu@{host.partition(':')[0]}")
 
 
 @bp.get("/outgoing")
@@ -277,9 +268,7 @@ def _detail_context(doc: OutgoingDocument) -> dict[str, Any]:
     session = get_session()
     allowed = OUTGOING.allowed(doc.state)
     actions = [a for a in ACTIONS if a in allowed and can(current_user, f"outgoing.{a}", doc)]
-    editable = doc.state in OUTGOING_EDITABLE and can(
-        current_user, "outgoing.edit", doc
-    )
+    editable = doc.state in OUTGOING_EDITABLE and can(current_user, "outgoing.edit", doc)
     all_files = outgoing.files_of(session, doc.id)
     return {
         "doc": doc,
@@ -323,8 +312,8 @@ def outgoing_action(doc_id: int, action: str) -> Response | tuple[str, int]:
                 doc,
                 form.get("passphrase", ""),
                 get_store(),
-                _policy(),
-                _modules(),
+                signing_policy(),
+                pkcs11_modules(),
             )
         elif action == "issue":
             issued = outgoing.issue(
@@ -333,9 +322,9 @@ def outgoing_action(doc_id: int, action: str) -> Response | tuple[str, int]:
                 doc,
                 form.get("passphrase", ""),
                 get_store(),
-                _policy(),
-                _mailer(),
-                _modules(),
+                signing_policy(),
+                outgoing_mailer(),
+                pkcs11_modules(),
             )
             flash(_("Issued as %(notation)s.", notation=issued.number_notation), "success")
             if issued.postal:
@@ -399,8 +388,8 @@ def outgoing_sign_batch() -> str | tuple[str, int]:
                 chosen,
                 request.form.get("passphrase", ""),
                 get_store(),
-                _policy(),
-                _modules(),
+                signing_policy(),
+                pkcs11_modules(),
             )
         except DomainError as exc:
             session.rollback()
@@ -491,7 +480,7 @@ def outgoing_keys() -> Response | str | tuple[str, int]:
                     request.form.get("passphrase", ""),
                     _file_bytes("image_png"),
                     signing_keys.TokenSettings.from_form(request.form),
-                    _modules(),
+                    pkcs11_modules(),
                 )
             else:
                 signing_keys.save_user_credential(
@@ -501,7 +490,7 @@ def outgoing_keys() -> Response | str | tuple[str, int]:
                     request.form.get("passphrase", ""),
                     _file_bytes("image_png"),
                     signing_keys.TokenSettings.from_form(request.form),
-                    _modules(),
+                    pkcs11_modules(),
                 )
         except DomainError as exc:
             session.rollback()
@@ -516,5 +505,5 @@ def outgoing_keys() -> Response | str | tuple[str, int]:
         mine=mine,
         org=org,
         may_org=can(current_user, "signing.organisation_key", current_user.organisation),
-        modules=_modules(),
+        modules=pkcs11_modules(),
     )

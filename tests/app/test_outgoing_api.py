@@ -1,12 +1,16 @@
 """Outgoing documents through the API: draft → review → sign → issue → dispatch → receipt,
 with real signatures, numbering series, refusals and atomic issue."""
 
+import email
+import email.policy
 import io
 import json
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 import signing
@@ -19,6 +23,7 @@ from app.services import outgoing as outgoing_service
 from .conftest import api_token
 from .pdfs import make_pdf
 from .pki import ORG_PASS, PASS, build_pki, make_png
+from .test_reminders import Inbox
 
 
 def auth(client, username):
@@ -427,29 +432,34 @@ def test_batch_signing_reports_each_document(client, db, people) -> None:
     assert wrong.status_code == 400
 
 
-def test_external_recipients_are_emailed_when_smtp_is_configured(
-    client, db, people, monkeypatch
-) -> None:
+def test_external_recipients_are_emailed_when_smtp_is_configured(app, client, db, people) -> None:
     h = people
-    sent = []
-
-    def fake_mailer():
-        return lambda to, subject, body, parts: sent.append((to, subject, [n for n, _ in parts]))
-
-    import app.api.outgoing as api_outgoing
-
-    monkeypatch.setattr(api_outgoing, "mailer", fake_mailer)
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST=f"127.0.0.1:{port}", SMTP_SENDER="vanthu@skhcn.gov.vn")
     recipients = json.dumps(
         [
             {"kind": "external", "name": "Bộ KH&CN", "email": "vanthu@most.gov.vn"},
             {"kind": "external", "name": "Công ty A"},
         ]
     )
-    doc_id = to_signed(client, db, h, recipients=recipients)
-    body = act(client, h["vanthu"], doc_id, "issue", passphrase=ORG_PASS).get_json()
+    try:
+        doc_id = to_signed(client, db, h, recipients=recipients)
+        body = act(client, h["vanthu"], doc_id, "issue", passphrase=ORG_PASS).get_json()
+    finally:
+        controller.stop()
     assert body["emailed"] == ["vanthu@most.gov.vn"] and body["postal"] == ["Công ty A"]
-    assert sent == [("vanthu@most.gov.vn", sent[0][1], ["du-thao.pdf"])]
-    assert "01/SKHCN-QLKH" in sent[0][1]
+    [(to, raw)] = inbox.messages
+    message = email.message_from_string(raw, policy=email.policy.default)
+    assert to == "vanthu@most.gov.vn"
+    assert message["From"] == "vanthu@skhcn.gov.vn"  # the installation's configured sender
+    assert "01/SKHCN-QLKH" in str(message["Subject"])
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == "du-thao.pdf" and part.get_content().startswith(b"%PDF")
 
 
 def test_recipient_can_reject_and_sender_sees_02(client, db, people) -> None:
