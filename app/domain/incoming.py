@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, UTCDateTime, utcnow
 from .doctypes import Confidentiality, Marked, Urgency
 from .models import Department, Organisation, User
+from .timeline import TimelineEntry
 
 
 class IncomingDocument(Marked, Base):
@@ -114,18 +115,11 @@ class IncomingAssignment(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class IncomingEvent(Base):
+class IncomingEvent(TimelineEntry, Base):
     """One step of the document's timeline (every transition and progress note)."""
 
     __tablename__ = "incoming_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
-    comment: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User] = relationship()

@@ -21,6 +21,7 @@ from .base import Base, UTCDateTime, utcnow
 from .doctypes import Confidentiality, Marked, Urgency
 from .incoming import IncomingDocument
 from .models import Department, Organisation, User
+from .timeline import TimelineEntry
 
 # edXML status codes a recipient reports back to the sender.
 STATUS_ARRIVED = "01"
@@ -110,21 +111,14 @@ class OutgoingRecipient(Base):
     incoming: Mapped[IncomingDocument | None] = relationship()
 
 
-class OutgoingEvent(Base):
+class OutgoingEvent(TimelineEntry, Base):
     """One step of the document's timeline: every transition, upload and comment."""
 
     __tablename__ = "outgoing_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("outgoing_documents.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str] = mapped_column(String(24))
     to_state: Mapped[str] = mapped_column(String(24))
-    comment: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User] = relationship()
 
 
 class SigningCredential(Base):

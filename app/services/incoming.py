@@ -74,16 +74,7 @@ def _event(
     from_state: str,
     comment: str = "",
 ) -> None:
-    session.add(
-        IncomingEvent(
-            document_id=doc.id,
-            actor_id=actor.id,
-            action=action,
-            from_state=from_state,
-            to_state=doc.state,
-            comment=comment,
-        )
-    )
+    session.add(IncomingEvent.of(doc, actor, action, from_state, comment))
 
 
 def _commit(session: Session, doc: IncomingDocument) -> None:

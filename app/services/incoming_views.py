@@ -101,17 +101,7 @@ def detail(session: Session, doc: IncomingDocument) -> dict[str, Any]:
                 }
                 for f in files_of(session, "incoming", doc.id)
             ],
-            "timeline": [
-                {
-                    "at": e.at.isoformat(),
-                    "actor": e.actor.username,
-                    "action": e.action,
-                    "from_state": e.from_state,
-                    "to_state": e.to_state,
-                    "comment": e.comment,
-                }
-                for e in doc.events
-            ],
+            "timeline": [e.as_dict() for e in doc.events],
         }
     )
     return data

@@ -85,17 +85,7 @@ def detail(session: Session, doc: OutgoingDocument) -> dict[str, Any]:
             "sources": [file_view(f) for f in all_files if f.role == "source"],
             "attachments": [file_view(f) for f in current_attachments(session, doc)],
             "recipients": [recipient_view(r) for r in doc.recipients],
-            "timeline": [
-                {
-                    "at": e.at.isoformat(),
-                    "actor": e.actor.username,
-                    "action": e.action,
-                    "from_state": e.from_state,
-                    "to_state": e.to_state,
-                    "comment": e.comment,
-                }
-                for e in doc.events
-            ],
+            "timeline": [e.as_dict() for e in doc.events],
         }
     )
     return data
