@@ -167,7 +167,10 @@ def outgoing_action(doc_id: int, action: str) -> Response:
         )
         extra = {"emailed": list(issued.emailed), "postal": list(issued.postal)}
     elif action == "recall":
-        outgoing.recall(session, user, doc, str(body.get("reason") or comment))
+        recalled = outgoing.recall(
+            session, user, doc, str(body.get("reason") or comment), outgoing_mailer()
+        )
+        extra = {"emailed": list(recalled.emailed), "postal": list(recalled.postal)}
     else:
         raise NotFound(N_("Unknown action %(action)s."), action=action)
     return jsonify({**outgoing_views.detail(session, doc), **extra})

@@ -93,7 +93,8 @@ OUTGOING_PATHS: dict[str, Any] = {
             "A step: edit {draft fields}, version (multipart file, source, comment), "
             "attachments (multipart), comment {text}, submit/approve {comment}, "
             "return {comment}, sign {passphrase}, issue {passphrase}, recall {reason}",
-            "Document after the step (issue adds emailed and postal)",
+            "Document after the step (issue and recall add emailed and postal: who got an email, "
+            "who must be told on paper)",
             400,
             403,
             404,

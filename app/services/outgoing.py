@@ -996,21 +996,48 @@ def replies_to(session: Session, actor: User, incoming_id: int) -> list[Outgoing
 # -- recall --------------------------------------------------------------------------------
 
 
-def recall(session: Session, actor: User, doc: OutgoingDocument, reason: str) -> None:
+@dataclass(frozen=True)
+class Recalled:
+    """The outcome of recalling a document: who was told, and who must be told on paper."""
+
+    emailed: tuple[str, ...]
+    """Addresses the recall notice was emailed to."""
+    postal: tuple[str, ...]
+    """External recipients without (working) email, to be told on paper."""
+
+
+def recall(
+    session: Session,
+    actor: User,
+    doc: OutgoingDocument,
+    reason: str,
+    mailer: Mailer | None = None,
+) -> Recalled:
     """The sender's clerk recalls an issued document: each organisation that registered it is
-    asked to withdraw it (13); one that has not registered it yet simply no longer sees it."""
-    if not reason.strip():
+    asked to withdraw it (13); one that has not registered it yet simply no longer sees it;
+    the heads of receiving departments are notified; external recipients reached by email are
+    emailed the recall notice (after the commit), the others are returned for a paper notice."""
+    reason = reason.strip()
+    if not reason:
         raise ValidationFailed(N_("Give the reason for recalling the document."))
     before = _apply(actor, doc, "recall")
-    doc.state_reason = reason.strip()
+    doc.state_reason = reason
     now = utcnow()
+    notice = f"Thu hồi: {_label(doc)} – {reason[:200]}"
     for r in doc.recipients:
-        if r.kind != "organisation" or r.organisation_id is None:
+        if r.kind == "department" and r.department_id is not None:
+            heads = [
+                u
+                for u in _org_users(session, doc.organisation_id, Role.DEPT_HEAD)
+                if u.department_id == r.department_id
+            ]
+            notifications.notify(session, heads, "outgoing.recalled", notice, _link(doc))
+        elif r.kind != "organisation" or r.organisation_id is None:
             continue
-        if r.incoming_id is None and r.status_code == STATUS_ARRIVED:
-            r.status_code, r.status_at, r.status_note = STATUS_RECALL_ACCEPTED, now, reason.strip()
+        elif r.incoming_id is None and r.status_code == STATUS_ARRIVED:
+            r.status_code, r.status_at, r.status_note = STATUS_RECALL_ACCEPTED, now, reason
         elif r.incoming_id is not None:
-            r.status_code, r.status_at, r.status_note = STATUS_RECALL_REQUESTED, now, reason.strip()
+            r.status_code, r.status_at, r.status_note = STATUS_RECALL_REQUESTED, now, reason
             notifications.notify(
                 session,
                 _org_users(session, r.organisation_id, Role.CLERK),
@@ -1018,9 +1045,40 @@ def recall(session: Session, actor: User, doc: OutgoingDocument, reason: str) ->
                 f"{doc.organisation.name} đề nghị thu hồi: {_label(doc)}",
                 "/outgoing/pending",
             )
-    _event(session, doc, actor, "recall", before, reason.strip())
-    audit.record(session, actor, "outgoing.recalled", OWNER, doc.id, reason=reason.strip())
+    _event(session, doc, actor, "recall", before, reason)
+    audit.record(session, actor, "outgoing.recalled", OWNER, doc.id, reason=reason)
     _commit(session)
+    return _send_recall_notices(session, doc, reason, mailer)
+
+
+def _send_recall_notices(
+    session: Session, doc: OutgoingDocument, reason: str, mailer: Mailer | None
+) -> Recalled:
+    emailed: list[str] = []
+    postal: list[str] = []
+    for r in doc.recipients:
+        if r.kind != "external":
+            continue
+        if r.delivery != "email" or mailer is None:
+            postal.append(r.name)
+            continue
+        subject = f"{doc.organisation.name}: thu hồi văn bản {doc.number_notation}"
+        body = (
+            f"{doc.organisation.name} thu hồi văn bản số {doc.number_notation} ngày "
+            f"{doc.issued_date.strftime('%d/%m/%Y') if doc.issued_date else ''}.\n"
+            f"Trích yếu: {doc.subject}\nLý do: {reason}\n"
+        )
+        try:
+            mailer(r.email, subject, body, [])
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("emailing the recall of outgoing %s to %s failed: %s", doc.id, r.email, exc)
+            r.status_note = f"recall email failed: {exc}"[:500]
+            postal.append(r.name)
+        else:
+            r.status_note = f"recall emailed to {r.email}"
+            emailed.append(r.email)
+    _commit(session)
+    return Recalled(tuple(emailed), tuple(postal))
 
 
 def recall_requests_for(session: Session, actor: User) -> list[OutgoingRecipient]:

@@ -348,7 +348,14 @@ def outgoing_action(doc_id: int, action: str) -> Response | tuple[str, int]:
         elif action == "comment":
             outgoing.add_comment(session, current_user, doc, comment)
         elif action == "recall":
-            outgoing.recall(session, current_user, doc, form.get("reason", ""))
+            recalled = outgoing.recall(
+                session, current_user, doc, form.get("reason", ""), outgoing_mailer()
+            )
+            if recalled.postal:
+                flash(
+                    _("Tell on paper of the recall: %(names)s.", names=", ".join(recalled.postal)),
+                    "success",
+                )
         else:
             raise ValidationFailed(N_("Unknown action %(action)s."), action=action)
     except DomainError as exc:

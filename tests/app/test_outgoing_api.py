@@ -432,7 +432,12 @@ def test_batch_signing_reports_each_document(client, db, people) -> None:
     assert wrong.status_code == 400
 
 
-def test_external_recipients_are_emailed_when_smtp_is_configured(app, client, db, people) -> None:
+def test_external_recipients_are_emailed_the_document_and_its_recall(
+    app, client, db, people
+) -> None:
+    from app.domain.models import User
+    from app.domain.notifications import Notification
+
     h = people
     inbox = Inbox()
     with socket.socket() as probe:
@@ -441,8 +446,10 @@ def test_external_recipients_are_emailed_when_smtp_is_configured(app, client, db
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(SMTP_HOST=f"127.0.0.1:{port}", SMTP_SENDER="vanthu@skhcn.gov.vn")
+    head = db.scalar(select(User).where(User.username == "truongphong"))
     recipients = json.dumps(
         [
+            {"kind": "department", "id": head.department_id},
             {"kind": "external", "name": "Bộ KH&CN", "email": "vanthu@most.gov.vn"},
             {"kind": "external", "name": "Công ty A"},
         ]
@@ -450,16 +457,26 @@ def test_external_recipients_are_emailed_when_smtp_is_configured(app, client, db
     try:
         doc_id = to_signed(client, db, h, recipients=recipients)
         body = act(client, h["vanthu"], doc_id, "issue", passphrase=ORG_PASS).get_json()
+        assert body["emailed"] == ["vanthu@most.gov.vn"] and body["postal"] == ["Công ty A"]
+        recalled = act(client, h["vanthu"], doc_id, "recall", reason="Sai số liệu")
+        assert recalled.status_code == 200, recalled.get_json()
     finally:
         controller.stop()
-    assert body["emailed"] == ["vanthu@most.gov.vn"] and body["postal"] == ["Công ty A"]
-    [(to, raw)] = inbox.messages
+    assert recalled.get_json()["emailed"] == ["vanthu@most.gov.vn"]
+    assert recalled.get_json()["postal"] == ["Công ty A"]  # to be told on paper
+
+    [(to, raw), (to2, raw2)] = inbox.messages
     message = email.message_from_string(raw, policy=email.policy.default)
     assert to == "vanthu@most.gov.vn"
     assert message["From"] == "vanthu@skhcn.gov.vn"  # the installation's configured sender
     assert "01/SKHCN-QLKH" in str(message["Subject"])
     [part] = list(message.iter_attachments())
     assert part.get_filename() == "du-thao.pdf" and part.get_content().startswith(b"%PDF")
+    notice = email.message_from_string(raw2, policy=email.policy.default)
+    assert to2 == "vanthu@most.gov.vn" and "thu hồi" in str(notice["Subject"])
+    assert "Sai số liệu" in notice.get_content()
+    kinds = db.scalars(select(Notification.kind).where(Notification.user_id == head.id)).all()
+    assert "outgoing.received" in kinds and "outgoing.recalled" in kinds
 
 
 def test_recipient_can_reject_and_sender_sees_02(client, db, people) -> None:
