@@ -19,7 +19,8 @@ from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.index import EmptyIndexError, LockError
-from whoosh.reading import SegmentReader
+from whoosh.reading import MultiReader, SegmentReader
+from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -306,6 +307,34 @@ def text_query(
     return required, optional
 
 
+def _reopen(ix: index.Index, old: Any) -> Any:
+    """A searcher of the latest generation that keeps the old searcher's segment readers
+    whose segment is unchanged (same id and same deletions), so that a commit costs opening
+    only the segments it wrote or changed.
+
+    Whoosh's own reuse (Searcher.refresh) matches readers by segment and so kept serving
+    the deletions a commit had added to an existing segment.
+    """
+    try:
+        toc = ix._read_toc()
+    except OSError:
+        return ix.searcher()  # a writer was replacing files: open afresh (Whoosh retries)
+    if not toc.segments:
+        return ix.searcher()
+    previous: dict[tuple[str, int], Any] = {}
+    for reader, _offset in old.reader().leaf_readers():
+        seg = reader.segment() if hasattr(reader, "segment") else None
+        if seg is not None:
+            previous[(seg.segment_id(), seg.deleted_count())] = reader
+    readers = [
+        previous.get((seg.segment_id(), seg.deleted_count()))
+        or SegmentReader(ix.storage, toc.schema, seg, generation=toc.generation)
+        for seg in toc.segments
+    ]
+    # A MultiReader even for one segment: it carries the new generation for up_to_date().
+    return Searcher(MultiReader(readers, generation=toc.generation), fromindex=ix)
+
+
 # --------------------------------------------------------------------------- the index
 
 
@@ -429,10 +458,8 @@ class SearchIndex:
                 if s is None:
                     s = ix.searcher()
                 elif not s.up_to_date():
-                    # Searcher.refresh() reuses segment readers by segment id and so
-                    # misses deletions committed to an existing segment; reopen instead.
                     # The old searcher is not closed: another thread may still use it.
-                    s = ix.searcher()
+                    s = _reopen(ix, s)
             except SearchError:
                 raise
             except Exception as exc:

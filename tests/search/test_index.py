@@ -191,6 +191,30 @@ def test_update_replaces_and_delete_removes(ix, doc, find):
     assert find("mới").total == 0 and ix.doc_ids() == set()
 
 
+def test_a_commit_reopens_only_the_segments_it_changed(ix, doc, find):
+    """The cached searcher is renewed after each commit, keeping unchanged segment readers;
+    a deletion committed into an existing segment is seen at once (not served stale)."""
+    ix.rebuild(iter([doc(id=f"in:{i}", subject="báo cáo quý") for i in range(6)]))
+    ix.add([doc(id="in:new", subject="báo cáo năm")])
+    assert find("báo cáo").total == 7
+
+    def leaves() -> dict[str, object]:
+        reader = ix._get_searcher().reader()
+        return {r.segment().segment_id(): r for r, _ in reader.leaf_readers()}
+
+    before = leaves()
+    assert len(before) == 2
+    assert ix.delete("in:3") is True  # into the rebuilt segment, which stays
+    assert find("báo cáo").total == 6 and "in:3" not in ids(find("báo cáo", per_page=20))
+    after = leaves()
+    assert after.keys() == before.keys()
+    changed = [sid for sid in after if after[sid] is not before[sid]]
+    assert len(changed) == 1  # only the segment with the new deletion was opened again
+    assert before[changed[0]].segment().deleted_count() == 0
+    ix.update([replace(doc(id="in:4"), subject="kế hoạch")])
+    assert ids(find("kế hoạch")) == ["in:4"] and find("báo cáo").total == 5
+
+
 def test_doc_ids_lists_live_documents(ix, doc):
     ix.add([doc(id="in:1"), doc(id="out:2", kind="outgoing"), doc(id="in:3")])
     ix.delete("in:3")
