@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from app.db import get_session
 from app.domain.enums import ROLE_LABELS_VI, Role
@@ -68,7 +69,9 @@ def _get(model: type, ident: object) -> Any:
 def _org_form(org: Organisation | None = None) -> OrganisationForm:
     form = OrganisationForm(obj=org)
     orgs = get_session().scalars(select(Organisation).order_by(Organisation.name)).all()
-    form.parent_id.choices = [(0, "—")] + [(o.id, o.name) for o in orgs if o is not org]
+    form.parent_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(o.id, o.name) for o in orgs if o is not org
+    ]
     if org is not None and request.method == "GET":
         form.parent_id.data = org.parent_id or 0
     return form
@@ -159,12 +162,12 @@ def _user_form(user: User | None) -> UserForm:
     db = get_session()
     form = UserForm(obj=user)
     orgs = db.scalars(select(Organisation).order_by(Organisation.name)).all()
-    form.organisation_id.choices = [(o.id, o.name) for o in orgs]
+    form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in orgs]
     depts = db.scalars(
         select(Department).order_by(Department.organisation_id, Department.name)
     ).all()
-    form.department_id.choices = [(0, "—")] + [
-        (d.id, f"{d.organisation.abbreviation} · {d.name}") for d in depts
+    form.department_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(d.id, f"{d.organisation.abbreviation} · {d.name}") for d in depts
     ]
     if user is not None and request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)

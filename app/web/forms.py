@@ -13,6 +13,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -70,11 +71,11 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 ROLE_CHOICES = [
-    (Role.ADMIN.value, _l("Administrator")),
-    (Role.CLERK.value, _l("Clerk")),
-    (Role.LEADER.value, _l("Leader")),
-    (Role.DEPT_HEAD.value, _l("Head of department")),
-    (Role.OFFICER.value, _l("Officer")),
+    SelectChoice(Role.ADMIN.value, _l("Administrator")),
+    SelectChoice(Role.CLERK.value, _l("Clerk")),
+    SelectChoice(Role.LEADER.value, _l("Leader")),
+    SelectChoice(Role.DEPT_HEAD.value, _l("Head of department")),
+    SelectChoice(Role.OFFICER.value, _l("Officer")),
 ]
 
 
