@@ -57,17 +57,14 @@ def search_group() -> None:
 @search_group.command("reindex")
 def reindex_command() -> None:
     """Rebuild the index from the database (searches keep working meanwhile)."""
-    from sqlalchemy import func, select
-
     from app.adapters import get_search_index, get_store
     from app.db import get_session
-    from app.domain.incoming import IncomingDocument
     from app.services import search_index
 
     app = make_app()
     with app.app_context():
         session = get_session()
-        total = session.scalar(select(func.count()).select_from(IncomingDocument)) or 0
+        total = len(search_index.database_ids(session))
         with click.progressbar(length=total, label="Indexing") as bar:
             done = [0]
 

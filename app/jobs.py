@@ -133,18 +133,20 @@ def start_embedded_consumer(app: Flask) -> Any:
     return consumer
 
 
-def _after_change(session: Any, doc: Any) -> None:
+def _after_change(kind: str, doc_id: int) -> None:
+    """After a committed change of a document: index it, and email the notifications."""
     if has_app_context() and "vanthu.tasks" in current_app.extensions:
-        enqueue("index_document", "incoming", doc.id)
+        enqueue("index_document", kind, doc_id)
         if current_app.config["SMTP_HOST"]:
             enqueue("send_emails")
 
 
 def _register_hooks() -> None:
-    from app.services import incoming
+    from app.services import incoming, outgoing
 
-    if _after_change not in incoming.AFTER_CHANGE:
-        incoming.AFTER_CHANGE.append(_after_change)
+    for hooks in (incoming.AFTER_CHANGE, outgoing.AFTER_CHANGE):
+        if _after_change not in hooks:
+            hooks.append(_after_change)
 
 
 _register_hooks()

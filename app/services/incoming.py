@@ -34,8 +34,9 @@ from .signatures import check_pdf
 
 ARRIVAL_SERIES = "arrival"
 
-# Called with (session, document) after every committed change (search indexing hooks in).
-AFTER_CHANGE: list[Callable[[Session, IncomingDocument], None]] = []
+# Called with ("incoming", document id) after every committed change (search indexing and
+# notification emails hook in, see app/jobs.py).
+AFTER_CHANGE: list[Callable[[str, int], None]] = []
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _commit(session: Session, doc: IncomingDocument) -> None:
         session.rollback()
         raise
     for hook in AFTER_CHANGE:
-        hook(session, doc)
+        hook("incoming", doc.id)
 
 
 def register(

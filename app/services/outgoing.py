@@ -62,6 +62,10 @@ from .permissions import can, require, visible_outgoing
 
 log = logging.getLogger(__name__)
 
+# Called with ("outgoing", document id) after every committed change (search indexing and
+# notification emails hook in, see app/jobs.py).
+AFTER_CHANGE: list[Callable[[str, int], None]] = []
+
 OWNER = "outgoing"
 SIGNED_ATTACHMENT = "signed_att"
 
@@ -127,11 +131,20 @@ def _event(
 
 
 def _commit(session: Session) -> None:
+    # The documents this transaction changed: every change of a document adds a timeline
+    # event or updates the document itself.
+    changed = {o.document_id for o in session.new if isinstance(o, OutgoingEvent)}
+    changed |= {
+        o.id for o in (*session.new, *session.dirty) if isinstance(o, OutgoingDocument) and o.id
+    }
     try:
         session.commit()
     except SQLAlchemyError:
         session.rollback()
         raise
+    for doc_id in sorted(changed):
+        for hook in AFTER_CHANGE:
+            hook("outgoing", doc_id)
 
 
 def _apply(actor: User, doc: OutgoingDocument, action: str, permission: str = "") -> str:

@@ -1,9 +1,10 @@
 """Keeping the search index in step with the database, and searching with the same rule
-of who may open what as the lists (principal tokens mirror `visible_incoming`)."""
+of who may open what as the lists (principal tokens mirror `visible_incoming` and
+`visible_outgoing`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,11 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import search
+from app.domain.clock import VN
 from app.domain.doctypes import CONFIDENTIALITY_LABELS, URGENCY_LABELS, Confidentiality, Urgency
 from app.domain.enums import Role
 from app.domain.files import StoredFile
 from app.domain.incoming import IncomingDocument
 from app.domain.models import User
+from app.domain.outgoing import OutgoingDocument
+from app.services.permissions import OUTGOING_AFTER_SIGNATURE, OUTGOING_ISSUED
 from storage import ObjectStore, StorageError
 
 INDEXED_OUT = ("withdrawn",)  # removed from the index: the sender recalled them
@@ -31,6 +35,8 @@ def user_principals(user: User) -> frozenset[str]:
     tokens = {search.user_principal(user.id)}
     if user.roles & {Role.CLERK, Role.LEADER}:
         tokens.add(search.org_principal(user.organisation_id))
+    if Role.CLERK in user.roles:
+        tokens.add(search.org_principal(user.organisation_id, "clerk"))
     if user.department_id is not None:
         tokens.add(search.dept_principal(user.department_id))
         if Role.DEPT_HEAD in user.roles:
@@ -50,15 +56,41 @@ def incoming_principals(doc: IncomingDocument) -> frozenset[str]:
     return frozenset(tokens)
 
 
+def outgoing_principals(doc: OutgoingDocument) -> frozenset[str]:
+    """Who may open an outgoing document, as tokens; mirrors permissions.visible_outgoing."""
+    people = {doc.drafted_by_id, doc.signer_id, doc.issued_by_id}
+    people |= {e.actor_id for e in doc.events}
+    tokens = {search.user_principal(p) for p in people if p is not None}
+    tokens.add(head_principal(doc.department_id))  # heads review every draft of their unit
+    if doc.state in OUTGOING_AFTER_SIGNATURE:
+        tokens.add(search.org_principal(doc.organisation_id, "clerk"))  # to number and issue
+    if not doc.is_secret:
+        tokens.add(search.org_principal(doc.organisation_id))
+        tokens.add(search.dept_principal(doc.department_id))
+        if doc.state in OUTGOING_ISSUED:
+            tokens |= {
+                search.dept_principal(r.department_id)
+                for r in doc.recipients
+                if r.department_id is not None
+            }
+    return frozenset(tokens)
+
+
 def _file_text(
     session: Session, store: ObjectStore | None, kind: str, doc_id: int
 ) -> tuple[str, bool]:
+    rows = session.scalars(
+        select(StoredFile).where(StoredFile.owner_type == kind, StoredFile.owner_id == doc_id)
+    )
+    return _rows_text(store, rows)
+
+
+def _rows_text(store: ObjectStore | None, rows: Iterable[StoredFile]) -> tuple[str, bool]:
+    """The text of the files, and whether the main one has a text layer."""
     if store is None:
         return "", True
     texts, has_layer = [], True
-    for row in session.scalars(
-        select(StoredFile).where(StoredFile.owner_type == kind, StoredFile.owner_id == doc_id)
-    ):
+    for row in rows:
         try:
             with store.open(row.storage_key) as stream:
                 extracted = search.extract_text(stream, row.content_type)
@@ -96,15 +128,56 @@ def incoming_document(
     )
 
 
+def outgoing_document(
+    session: Session, doc: OutgoingDocument, store: ObjectStore | None
+) -> search.SearchDocument:
+    """The current version of the main PDF and the attachments as sent (not old versions)."""
+    from .outgoing import current_attachments, files_of
+
+    rows = files_of(session, doc.id)
+    mains = [f for f in rows if f.role == "main"]
+    current = [max(mains, key=lambda f: f.version)] if mains else []
+    text, has_layer = _rows_text(store, [*current, *current_attachments(session, doc)])
+    departments = [doc.department.name]
+    departments += [r.department.name for r in doc.recipients if r.department is not None]
+    return search.SearchDocument(
+        id=f"out:{doc.id}",
+        kind="outgoing",
+        doc_type=doc.doc_type,
+        number_notation=doc.number_notation or "",
+        issuing_org=doc.organisation.name,
+        subject=doc.subject,
+        signer=doc.signer.full_name,
+        issued_date=doc.issued_date,
+        registered_date=doc.created_at.astimezone(VN).date() if doc.created_at else None,
+        state=doc.state,
+        urgency=URGENCY_LABELS[Urgency(doc.urgency)],
+        confidentiality=CONFIDENTIALITY_LABELS[Confidentiality(doc.confidentiality)],
+        departments=tuple(dict.fromkeys(departments)),
+        year=doc.year,
+        organisation_id=doc.organisation_id,
+        text=text,
+        has_text_layer=has_layer,
+        principals=outgoing_principals(doc),
+    )
+
+
 def index_document(
     session: Session, index: search.SearchIndex, store: ObjectStore | None, kind: str, doc_id: int
 ) -> None:
     """Bring one document's entry up to date (or remove it)."""
+    if not index.exists():
+        index.open_or_create()
+    if kind == "outgoing":
+        out = session.get(OutgoingDocument, doc_id)
+        if out is None:
+            index.delete(f"out:{doc_id}")
+        else:
+            index.update([outgoing_document(session, out, store)])
+        return
     if kind != "incoming":
         raise ValueError(f"unknown document kind {kind}")
     doc = session.get(IncomingDocument, doc_id)
-    if not index.exists():
-        index.open_or_create()
     if doc is None or doc.state in INDEXED_OUT:
         index.delete(f"in:{doc_id}")
         return
@@ -112,6 +185,7 @@ def index_document(
 
 
 def all_documents(session: Session, store: ObjectStore | None) -> Iterator[search.SearchDocument]:
+    """Every document to index: incoming (except withdrawn ones), then outgoing."""
     last = 0
     while True:
         docs = session.scalars(
@@ -121,20 +195,33 @@ def all_documents(session: Session, store: ObjectStore | None) -> Iterator[searc
             .limit(200)
         ).all()
         if not docs:
-            return
+            break
         for doc in docs:
             yield incoming_document(session, doc, store)
         last = docs[-1].id
         session.expunge_all()
+    last = 0
+    while True:
+        outs = session.scalars(
+            select(OutgoingDocument)
+            .where(OutgoingDocument.id > last)
+            .order_by(OutgoingDocument.id)
+            .limit(200)
+        ).all()
+        if not outs:
+            return
+        for out in outs:
+            yield outgoing_document(session, out, store)
+        last = outs[-1].id
+        session.expunge_all()
 
 
 def database_ids(session: Session) -> set[str]:
-    return {
-        f"in:{i}"
-        for i in session.scalars(
-            select(IncomingDocument.id).where(IncomingDocument.state.not_in(INDEXED_OUT))
-        )
-    }
+    incoming = session.scalars(
+        select(IncomingDocument.id).where(IncomingDocument.state.not_in(INDEXED_OUT))
+    )
+    outgoing = session.scalars(select(OutgoingDocument.id))
+    return {f"in:{i}" for i in incoming} | {f"out:{i}" for i in outgoing}
 
 
 def rebuild(

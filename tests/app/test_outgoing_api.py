@@ -634,3 +634,48 @@ def test_outgoing_register_lists_issued_documents(client, db, people) -> None:
         resp = client.get(f"/api/v1/outgoing/register?format={fmt}", headers=h["giamdoc"])
         assert resp.status_code == 200 and mimetype in resp.mimetype
     assert client.get("/api/v1/outgoing/register", headers=h["chuyenvien"]).status_code == 403
+
+
+def test_outgoing_documents_are_searchable_by_exactly_who_may_open_them(
+    client, db, people
+) -> None:
+    """Drafts, signed, secret and issued documents are indexed after each change; the index's
+    permission tokens give every user exactly the documents permissions.visible_outgoing gives."""
+    from app.domain.models import User
+    from app.services import permissions
+
+    h = people
+    subject = "Về việc kiểm tra quyền tìm kiếm văn bản đi"
+    text = make_pdf("Nội dung dự thảo về chuyển đổi số trong cơ quan")
+    draft = create(client, db, h["chuyenvien"], content=text, subject=subject)
+    assert draft.status_code == 201
+    secret_draft = create(client, db, h["chuyenvien"], subject=subject, confidentiality="2")
+    signed = to_signed(client, db, h, subject=subject)
+    secret_signed = to_signed(client, db, h, subject=subject, confidentiality="2")
+    issued = to_signed(client, db, h, subject=subject)
+    assert act(client, h["vanthu"], issued, "issue", passphrase=ORG_PASS).status_code == 200
+    assert {draft.get_json()["id"], secret_draft.get_json()["id"], signed, secret_signed} <= {
+        o.id for o in db.scalars(select(OutgoingDocument))
+    }
+
+    def found(username: str, **params) -> set[int]:
+        resp = client.get(
+            "/api/v1/search",
+            query_string={"q": "kiểm tra quyền", "kind": "outgoing", "per_page": 100, **params},
+            headers=auth(client, username),
+        )
+        assert resp.status_code == 200, resp.get_json()
+        return {item["id"] for item in resp.get_json()["items"]}
+
+    for user in db.scalars(select(User)):
+        by_sql = set(
+            db.scalars(select(OutgoingDocument.id).where(permissions.visible_outgoing(user)))
+        )
+        assert found(user.username) == by_sql, user.username
+    # The text of the draft's PDF, unaccented, and the number given at issue.
+    got = client.get(
+        "/api/v1/search", query_string={"q": "chuyen doi so"}, headers=h["chuyenvien"]
+    ).get_json()
+    assert [(i["kind"], i["id"]) for i in got["items"]] == [("outgoing", draft.get_json()["id"])]
+    number = db.get(OutgoingDocument, issued).number_notation
+    assert found("vanthu", q=number) == {issued}
