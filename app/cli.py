@@ -112,13 +112,24 @@ def init(
 
 
 @main.command()
+@click.option("--no-documents", is_flag=True, help="Only organisations, people and holidays.")
 @with_session
-def demo(db: Any) -> None:
-    """Load the demo organisations, people and holidays (safe to run again)."""
+def demo(db: Any, no_documents: bool) -> None:
+    """Load the demo organisations, people, holidays and sample documents (safe to run
+    again: what exists is kept)."""
+    from app.adapters import get_search_index, get_store
+    from app.services import search_index
     from app.services.demo import DEMO_PASSWORD, load_demo
+    from app.services.demo_documents import load_demo_documents
 
     migrations.upgrade(db.get_bind())
     accounts = load_demo(db)
+    if not no_documents:
+        added = load_demo_documents(db, get_store())
+        if added:
+            # Searchable at once, without waiting for the background worker.
+            search_index.rebuild(db, get_search_index(), get_store())
+            click.echo(f"Added {added} sample documents, each at a different step.")
     click.echo(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
     for username, roles in accounts:
         click.echo(f"  {username:<14} {roles}")

@@ -126,14 +126,11 @@ def register_pdf(register: Register) -> bytes:
     return bytes(pdf.output())
 
 
-def slip_pdf(slip: Slip) -> bytes:
-    """Portrait A4 following the form of Appendix IV, VII."""
-    pdf = _Document("P", footer_from_page=2)
-    # Close to the Decree 30 page margins; 25 mm on the left keeps the two header blocks
-    # (both 12 pt at least, Appendix I) apart on one line each.
-    pdf.set_margins(25, 20, 15)
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.add_page()
+def _header(
+    pdf: FPDF, parent_name: str | None, org_name: str, date_line: str, notation: str = ""
+) -> None:
+    """The two header blocks of Appendix I: the issuing body (with the number) on the left,
+    the national title and the place and date on the right."""
     # The national title fits on one line at 12 pt only with thin cell margins.
     cell_margin, pdf.c_margin = pdf.c_margin, 0.5
     right_w = 90.0
@@ -142,12 +139,16 @@ def slip_pdf(slip: Slip) -> bytes:
     left_x, right_x = pdf.l_margin, pdf.l_margin + left_w
 
     pdf.set_xy(left_x, top)
-    if slip.parent_name:
+    if parent_name:
         pdf.set_font(FAMILY, "", 12)
-        pdf.multi_cell(left_w, 5.5, _nfc(slip.parent_name.upper()), align="C", new_x=XPos.LEFT)
+        pdf.multi_cell(left_w, 5.5, _nfc(parent_name.upper()), align="C", new_x=XPos.LEFT)
     pdf.set_font(FAMILY, "B", 12)
-    pdf.multi_cell(left_w, 5.5, _nfc(slip.org_name.upper()), align="C", new_x=XPos.LEFT)
+    pdf.multi_cell(left_w, 5.5, _nfc(org_name.upper()), align="C", new_x=XPos.LEFT)
     _rule(pdf, 25, left_x + left_w / 2)
+    if notation:
+        pdf.set_x(left_x)
+        pdf.set_font(FAMILY, "", 13)
+        pdf.multi_cell(left_w, 6, _nfc(f"Số: {notation}"), align="C", new_x=XPos.LEFT)
     left_bottom = pdf.get_y()
 
     pdf.set_xy(right_x, top)
@@ -158,17 +159,61 @@ def slip_pdf(slip: Slip) -> bytes:
     _rule(pdf, 50, right_x + right_w / 2)
     pdf.set_x(right_x)
     pdf.set_font(FAMILY, "I", 13)
-    dated = slip.dated
-    pdf.multi_cell(
-        right_w,
-        6,
-        f"……, ngày {dated.day:02d} tháng {dated.month:02d} năm {dated.year}",
-        align="C",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    pdf.multi_cell(right_w, 6, _nfc(date_line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
     pdf.c_margin = cell_margin
+
+
+def letter_pdf(
+    org_name: str,
+    notation: str,
+    place_and_date: str,
+    title: str,
+    subject: str,
+    paragraphs: list[str],
+    signer_position: str,
+    signer_name: str,
+) -> bytes:
+    """A plain administrative document in the Decree 30 layout, with a text layer (used for
+    the demo installation's sample documents)."""
+    pdf = _Document("P", footer_from_page=2)
+    pdf.set_margins(30, 20, 15)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    _header(pdf, None, org_name, place_and_date, notation)
+    if title:
+        _centered(pdf, title.upper(), 14, "B")
+    _centered(pdf, subject, 14, "B", gap=4)
+    pdf.set_font(FAMILY, "", 14)
+    for text in paragraphs:
+        pdf.multi_cell(
+            0, 7, _nfc("        " + text), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        pdf.ln(2)
+    pdf.ln(6)
+    x = pdf.l_margin + pdf.epw / 2
+    for line, style in ((signer_position.upper(), "B"), ("", ""), ("", ""), (signer_name, "B")):
+        pdf.set_x(x)
+        pdf.set_font(FAMILY, style, 14)
+        pdf.multi_cell(pdf.epw / 2, 7, _nfc(line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def slip_pdf(slip: Slip) -> bytes:
+    """Portrait A4 following the form of Appendix IV, VII."""
+    pdf = _Document("P", footer_from_page=2)
+    # Close to the Decree 30 page margins; 25 mm on the left keeps the two header blocks
+    # (both 12 pt at least, Appendix I) apart on one line each.
+    pdf.set_margins(25, 20, 15)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    dated = slip.dated
+    _header(
+        pdf,
+        slip.parent_name,
+        slip.org_name,
+        f"……, ngày {dated.day:02d} tháng {dated.month:02d} năm {dated.year}",
+    )
 
     _centered(pdf, "PHIẾU GIẢI QUYẾT VĂN BẢN ĐẾN", 14, "B", gap=1)
     pdf.set_font(FAMILY, "I", 13)

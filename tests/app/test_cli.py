@@ -52,8 +52,9 @@ def test_demo_is_idempotent_and_check_passes(tmp_path, database_url) -> None:
     first = CliRunner().invoke(main, ["demo"], env=env)
     assert first.exit_code == 0, first.output
     assert "vanthu-demo" in first.output and "vanthu.ubnd" in first.output
+    assert "Added 6 sample documents" in first.output
     second = CliRunner().invoke(main, ["demo"], env=env)
-    assert second.exit_code == 0
+    assert second.exit_code == 0 and "Added" not in second.output
     listing = CliRunner().invoke(main, ["user", "list"], env=env)
     assert listing.output.count("\n") == 7
     assert CliRunner().invoke(main, ["check"], env=env).exit_code == 0
