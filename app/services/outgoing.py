@@ -781,6 +781,39 @@ def _dispatch(session: Session, doc: OutgoingDocument, can_email: bool) -> list[
     return postal
 
 
+def _issued_as(doc: OutgoingDocument) -> str:
+    """'số 05/UBND-VP ngày 03/03/2026', as the emails to external recipients say it."""
+    day = doc.issued_date.strftime("%d/%m/%Y") if doc.issued_date else ""
+    return f"số {doc.number_notation} ngày {day}"
+
+
+def _email_external(
+    doc: OutgoingDocument,
+    mailer: Mailer,
+    subject: str,
+    body: str,
+    parts: list[tuple[str, bytes]],
+    prefix: str,
+) -> tuple[list[str], list[OutgoingRecipient]]:
+    """Email every recipient delivered by email; note the outcome on each (``prefix`` names
+    the message, e.g. "recall "); return the addresses reached and the recipients not."""
+    sent: list[str] = []
+    failed: list[OutgoingRecipient] = []
+    for r in doc.recipients:
+        if r.delivery != "email":
+            continue
+        try:
+            mailer(r.email, subject, body, parts)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("emailing %soutgoing %s to %s failed: %s", prefix, doc.id, r.email, exc)
+            r.status_note = f"{prefix}email failed: {exc}"[:500]
+            failed.append(r)
+        else:
+            r.status_note = f"{prefix}emailed to {r.email}"
+            sent.append(r.email)
+    return sent, failed
+
+
 def _send_external(
     session: Session,
     doc: OutgoingDocument,
@@ -793,7 +826,6 @@ def _send_external(
     server must not hold the number); failures are marked for postal delivery instead."""
     if mailer is None:
         return []
-    sent = []
     parts = [(current_main(session, doc).filename, sealed)]
     for row, accepted in stored_atts:
         accepted.upload.stream.seek(0)
@@ -803,23 +835,11 @@ def _send_external(
         for row in current_attachments(session, doc)
         if row.role == "attachment"
     ]
-    for r in doc.recipients:
-        if r.delivery != "email":
-            continue
-        subject = f"{doc.organisation.name}: {doc.number_notation} – {doc.subject[:150]}"
-        body = (
-            f"{doc.organisation.name} gửi văn bản số {doc.number_notation} ngày "
-            f"{doc.issued_date.strftime('%d/%m/%Y') if doc.issued_date else ''}.\n"
-            f"Trích yếu: {doc.subject}\n"
-        )
-        try:
-            mailer(r.email, subject, body, parts)
-        except (OSError, smtplib.SMTPException) as exc:
-            log.warning("emailing outgoing %s to %s failed: %s", doc.id, r.email, exc)
-            r.delivery, r.status_note = "post", f"email failed: {exc}"[:500]
-        else:
-            r.status_note = f"emailed to {r.email}"
-            sent.append(r.email)
+    subject = f"{doc.organisation.name}: {doc.number_notation} – {doc.subject[:150]}"
+    body = f"{doc.organisation.name} gửi văn bản {_issued_as(doc)}.\nTrích yếu: {doc.subject}\n"
+    sent, failed = _email_external(doc, mailer, subject, body, parts, "")
+    for r in failed:
+        r.delivery = "post"
     _commit(session)
     return sent
 
@@ -1067,29 +1087,20 @@ def recall(
 def _send_recall_notices(
     session: Session, doc: OutgoingDocument, reason: str, mailer: Mailer | None
 ) -> Recalled:
+    failed: list[OutgoingRecipient] = []
     emailed: list[str] = []
-    postal: list[str] = []
-    for r in doc.recipients:
-        if r.kind != "external":
-            continue
-        if r.delivery != "email" or mailer is None:
-            postal.append(r.name)
-            continue
+    if mailer is not None:
         subject = f"{doc.organisation.name}: thu hồi văn bản {doc.number_notation}"
         body = (
-            f"{doc.organisation.name} thu hồi văn bản số {doc.number_notation} ngày "
-            f"{doc.issued_date.strftime('%d/%m/%Y') if doc.issued_date else ''}.\n"
+            f"{doc.organisation.name} thu hồi văn bản {_issued_as(doc)}.\n"
             f"Trích yếu: {doc.subject}\nLý do: {reason}\n"
         )
-        try:
-            mailer(r.email, subject, body, [])
-        except (OSError, smtplib.SMTPException) as exc:
-            log.warning("emailing the recall of outgoing %s to %s failed: %s", doc.id, r.email, exc)
-            r.status_note = f"recall email failed: {exc}"[:500]
-            postal.append(r.name)
-        else:
-            r.status_note = f"recall emailed to {r.email}"
-            emailed.append(r.email)
+        emailed, failed = _email_external(doc, mailer, subject, body, [], "recall ")
+    postal = [
+        r.name
+        for r in doc.recipients
+        if r.kind == "external" and (r.delivery != "email" or mailer is None or r in failed)
+    ]
     _commit(session)
     return Recalled(tuple(emailed), tuple(postal))
 
