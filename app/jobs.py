@@ -142,11 +142,10 @@ def _after_change(kind: str, doc_id: int) -> None:
 
 
 def _register_hooks() -> None:
-    from app.services import incoming, outgoing
+    from app.services import changes
 
-    for hooks in (incoming.AFTER_CHANGE, outgoing.AFTER_CHANGE):
-        if _after_change not in hooks:
-            hooks.append(_after_change)
+    if _after_change not in changes.AFTER_CHANGE:
+        changes.AFTER_CHANGE.append(_after_change)
 
 
 _register_hooks()

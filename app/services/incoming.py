@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,17 +27,12 @@ from app.domain.models import Department, User
 from app.domain.workflow import INCOMING
 from storage import ObjectStore
 
-from . import audit, files, notifications, numbering
+from . import audit, changes, files, notifications, numbering
 from .incoming_input import Direction, Registration
 from .permissions import require
 from .signatures import check_pdf
 
 ARRIVAL_SERIES = "arrival"
-
-# Called with ("incoming", document id) after every committed change (search indexing and
-# notification emails hook in, see app/jobs.py).
-AFTER_CHANGE: list[Callable[[str, int], None]] = []
-
 
 @dataclass(frozen=True)
 class Registered:
@@ -84,8 +79,7 @@ def _commit(session: Session, doc: IncomingDocument) -> None:
     except SQLAlchemyError:
         session.rollback()
         raise
-    for hook in AFTER_CHANGE:
-        hook("incoming", doc.id)
+    changes.committed("incoming", doc.id)
 
 
 def register(

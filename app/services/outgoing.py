@@ -55,16 +55,12 @@ from app.domain.outgoing import (
 from app.domain.workflow import OUTGOING, OUTGOING_EDITABLE
 from storage import ObjectStore
 
-from . import audit, files, incoming, notifications, numbering, signing_keys
+from . import audit, changes, files, incoming, notifications, numbering, signing_keys
 from .incoming_input import Registration
 from .outgoing_input import Draft, RecipientInput
 from .permissions import can, require, visible_outgoing
 
 log = logging.getLogger(__name__)
-
-# Called with ("outgoing", document id) after every committed change (search indexing and
-# notification emails hook in, see app/jobs.py).
-AFTER_CHANGE: list[Callable[[str, int], None]] = []
 
 OWNER = "outgoing"
 SIGNED_ATTACHMENT = "signed_att"
@@ -143,8 +139,7 @@ def _commit(session: Session) -> None:
         session.rollback()
         raise
     for doc_id in sorted(changed):
-        for hook in AFTER_CHANGE:
-            hook("outgoing", doc_id)
+        changes.committed("outgoing", doc_id)
 
 
 def _apply(actor: User, doc: OutgoingDocument, action: str, permission: str = "") -> str:
