@@ -132,12 +132,10 @@ def outgoing_document(
     session: Session, doc: OutgoingDocument, store: ObjectStore | None
 ) -> search.SearchDocument:
     """The current version of the main PDF and the attachments as sent (not old versions)."""
-    from .outgoing import current_attachments, files_of
+    from .outgoing import current_attachments, current_main
 
-    rows = files_of(session, doc.id)
-    mains = [f for f in rows if f.role == "main"]
-    current = [max(mains, key=lambda f: f.version)] if mains else []
-    text, has_layer = _rows_text(store, [*current, *current_attachments(session, doc)])
+    files = [current_main(session, doc), *current_attachments(session, doc)]
+    text, has_layer = _rows_text(store, files)
     departments = [doc.department.name]
     departments += [r.department.name for r in doc.recipients if r.department is not None]
     return search.SearchDocument(
@@ -184,36 +182,26 @@ def index_document(
     index.update([incoming_document(session, doc, store)])
 
 
+def _each(session: Session, model: Any, *where: Any) -> Iterator[Any]:
+    """Rows of ``model`` in id order, 200 at a time, the session cleared after each batch."""
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(model).where(model.id > last, *where).order_by(model.id).limit(200)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        session.expunge_all()
+
+
 def all_documents(session: Session, store: ObjectStore | None) -> Iterator[search.SearchDocument]:
     """Every document to index: incoming (except withdrawn ones), then outgoing."""
-    last = 0
-    while True:
-        docs = session.scalars(
-            select(IncomingDocument)
-            .where(IncomingDocument.id > last, IncomingDocument.state.not_in(INDEXED_OUT))
-            .order_by(IncomingDocument.id)
-            .limit(200)
-        ).all()
-        if not docs:
-            break
-        for doc in docs:
-            yield incoming_document(session, doc, store)
-        last = docs[-1].id
-        session.expunge_all()
-    last = 0
-    while True:
-        outs = session.scalars(
-            select(OutgoingDocument)
-            .where(OutgoingDocument.id > last)
-            .order_by(OutgoingDocument.id)
-            .limit(200)
-        ).all()
-        if not outs:
-            return
-        for out in outs:
-            yield outgoing_document(session, out, store)
-        last = outs[-1].id
-        session.expunge_all()
+    for doc in _each(session, IncomingDocument, IncomingDocument.state.not_in(INDEXED_OUT)):
+        yield incoming_document(session, doc, store)
+    for out in _each(session, OutgoingDocument):
+        yield outgoing_document(session, out, store)
 
 
 def database_ids(session: Session) -> set[str]:
