@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import today_vn
-from app.domain.doctypes import Confidentiality, ReceivedVia, Urgency
+from app.domain.doctypes import DOC_TYPES_BY_CODE, Confidentiality, ReceivedVia, Urgency
 from app.domain.incoming import IncomingDocument
 from app.domain.models import User
 from app.reports.pdf import letter_pdf
+from signing.sign import format_issue_date
 from storage import ObjectStore
 
 from . import incoming, outgoing
@@ -31,7 +32,6 @@ from .outgoing_input import Draft
 @dataclass(frozen=True)
 class Sample:
     doc_type: str
-    title: str
     notation: str
     issuing_org: str
     subject: str
@@ -46,7 +46,6 @@ class Sample:
 SAMPLES = (
     Sample(
         "GM",
-        "Giấy mời",
         "215/GM-UBND",
         "Ủy ban nhân dân tỉnh Cao Bằng",
         "Họp trực tuyến triển khai kế hoạch chuyển đổi số năm 2027",
@@ -62,7 +61,6 @@ SAMPLES = (
     ),
     Sample(
         "CV",
-        "",
         "1032/UBND-KGVX",
         "Ủy ban nhân dân tỉnh Cao Bằng",
         "V/v báo cáo kết quả ứng dụng công nghệ thông tin năm 2026",
@@ -79,7 +77,6 @@ SAMPLES = (
     ),
     Sample(
         "QD",
-        "Quyết định",
         "2210/QĐ-UBND",
         "Ủy ban nhân dân tỉnh Cao Bằng",
         "Phê duyệt danh mục nhiệm vụ khoa học và công nghệ cấp tỉnh năm 2027",
@@ -96,7 +93,6 @@ SAMPLES = (
     ),
     Sample(
         "KH",
-        "Kế hoạch",
         "87/KH-BKHCN",
         "Bộ Khoa học và Công nghệ",
         "Kiểm tra việc thực hiện nhiệm vụ khoa học và công nghệ tại địa phương",
@@ -112,7 +108,6 @@ SAMPLES = (
     ),
     Sample(
         "TB",
-        "Thông báo",
         "56/TB-STC",
         "Sở Tài chính tỉnh Cao Bằng",
         "Kết quả thẩm định dự toán kinh phí sự nghiệp khoa học năm 2027",
@@ -135,12 +130,18 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
+def _title(doc_type: str) -> str:
+    """The type name printed above the subject; a công văn has none (Appendix I)."""
+    kind = DOC_TYPES_BY_CODE[doc_type]
+    return kind.name if kind.abbreviation else ""
+
+
 def _pdf(sample: Sample, dated: date) -> bytes:
     return letter_pdf(
         sample.issuing_org,
         sample.notation,
-        f"Cao Bằng, ngày {dated.day:02d} tháng {dated.month:02d} năm {dated.year}",
-        sample.title,
+        format_issue_date(dated, "Cao Bằng"),
+        _title(sample.doc_type),
         sample.subject,
         list(sample.paragraphs),
         sample.signer_position,
@@ -205,7 +206,7 @@ def load_demo_documents(session: Session, store: ObjectStore) -> int:
         "Sở Khoa học và Công nghệ tỉnh Cao Bằng",
         "      /BC-SKHCN",
         "Cao Bằng, ngày      tháng      năm",
-        "Báo cáo",
+        _title(reply.doc_type),
         reply.subject,
         [
             "Thực hiện Công văn số 1032/UBND-KGVX của Ủy ban nhân dân tỉnh, Sở Khoa học và "
