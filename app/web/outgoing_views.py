@@ -166,6 +166,18 @@ def _form_context() -> dict[str, Any]:
     }
 
 
+def _posted_draft_form(doc: OutgoingDocument | None = None) -> str:
+    """The new-draft (or edit) form again, as the user filled it in, after an error."""
+    return render_template(
+        "outgoing/new.html",
+        doc=doc,
+        form=request.form,
+        chosen_departments=request.form.getlist("recipient_departments"),
+        chosen_organisations=request.form.getlist("recipient_organisations"),
+        **_form_context(),
+    )
+
+
 @bp.route("/outgoing/new", methods=["GET", "POST"])
 @login_required
 def outgoing_new() -> Response | str | tuple[str, int]:
@@ -189,13 +201,7 @@ def outgoing_new() -> Response | str | tuple[str, int]:
         except DomainError as exc:
             get_session().rollback()
             _error(exc)
-            return render_template(
-                "outgoing/new.html",
-                form=request.form,
-                chosen_departments=request.form.getlist("recipient_departments"),
-                chosen_organisations=request.form.getlist("recipient_organisations"),
-                **_form_context(),
-            ), exc.status
+            return _posted_draft_form(), exc.status
         flash(_("The draft is saved."), "success")
         return redirect(url_for("web.outgoing_detail", doc_id=doc.id))
     form = {
@@ -250,14 +256,7 @@ def outgoing_edit(doc_id: int) -> Response | str | tuple[str, int]:
         except DomainError as exc:
             session.rollback()
             _error(exc)
-            return render_template(
-                "outgoing/new.html",
-                doc=doc,
-                form=request.form,
-                chosen_departments=request.form.getlist("recipient_departments"),
-                chosen_organisations=request.form.getlist("recipient_organisations"),
-                **_form_context(),
-            ), exc.status
+            return _posted_draft_form(doc), exc.status
         flash(_("Saved."), "success")
         return redirect(url_for("web.outgoing_detail", doc_id=doc.id))
     outgoing.check_editable(current_user, doc)
